@@ -1,0 +1,44 @@
+# The two commands a newcomer needs:  make demo  and  make test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+SCALE ?= small
+
+.PHONY: setup demo test test-slow lint format bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Generate the demo company and run it end to end on the embedded DuckDB warehouse.
+demo: setup
+	$(BIN)/chainsight demo run --scale $(SCALE) --out demo-data/$(SCALE) --warehouse demo-data/chainsight-$(SCALE).duckdb
+
+## Lint, then the default (fast) test suite.
+test: setup lint
+	$(BIN)/python -m pytest -q -n 2
+
+## Slow and scale tests (run by CI as a separate step).
+test-slow: setup
+	$(BIN)/python -m pytest -q -m slow
+
+lint: setup
+	$(BIN)/ruff check chainsight tests bench
+	$(BIN)/ruff format --check chainsight tests bench
+
+format: setup
+	$(BIN)/ruff check --fix chainsight tests bench
+	$(BIN)/ruff format chainsight tests bench
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) demo-data .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,6 @@
+"""Chainsight: operations visibility and planning for FMCG manufacturers."""
+
+from chainsight._errors import ChainsightError, DefinitionError, UserInputError
+
+__version__ = "0.1.0"
+__all__ = ["ChainsightError", "DefinitionError", "UserInputError", "__version__"]

@@ -1,0 +1,1 @@
+"""CLI command groups. Each module exposes ``register(app)``; ``chainsight.cli`` wires them."""

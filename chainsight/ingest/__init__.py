@@ -1,0 +1,9 @@
+"""Safe ingestion: read CSV/Excel/Parquet/JSONL exports, validate, keep rejects, merge atomically.
+
+>>> from chainsight.ingest import load_files, Mapping
+"""
+
+from chainsight.ingest._load import LoadResult, list_rejects, load_files, retry_rejects
+from chainsight.ingest._mapping import Mapping, normalise_header
+
+__all__ = ["LoadResult", "Mapping", "list_rejects", "load_files", "normalise_header", "retry_rejects"]
