@@ -81,7 +81,23 @@ def file_checksum(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class _Part:
+    """One source of rows: ``typing_sql`` yields canonical VARCHAR columns in a stable order;
+    ``numbered_sql`` yields the same rows with ``__idx`` (0-based position in that order)
+    and ``__row`` (the physical row a person sees) — read only when rows are rejected."""
+
+    name: str
+    typing_sql: str
+    numbered_sql: str
+    params: dict[str, Any]
+
+
 class _Pipeline:
+    """One load. Rows are identified by the typed table's ``rowid``: the typed table is built
+    with insertion order preserved, file after file, so a row's rowid minus its file's start
+    is its position in the file — no row-number column is carried through the data."""
+
     def __init__(self, wh: Warehouse, entity: Entity, batch_id: str, formats: dict[str, str]) -> None:
         self.wh = wh
         self.con: duckdb.DuckDBPyConnection = wh.duckdb
@@ -91,6 +107,9 @@ class _Pipeline:
         self.prefix = f"_cs_tmp_{batch_id.replace('-', '_')}"
         self.temp_tables: list[str] = []
         self.temp_views: list[str] = []
+        self.parts: list[_Part] = []
+        self.rows_read = 0
+        self.has_errors = False
 
     def t(self, name: str) -> str:
         return f"{self.prefix}_{name}"
@@ -102,82 +121,83 @@ class _Pipeline:
         return full
 
     def cleanup(self) -> None:
+        self.con.execute("SET preserve_insertion_order = true")
         for v in self.temp_views:
             self.con.execute(f"DROP VIEW IF EXISTS {q(v)}")
         for t in self.temp_tables:
             self.con.execute(f"DROP TABLE IF EXISTS {q(t)}")
 
     # ---------------------------------------------------------------- staging
-    def stage(
-        self, parts: list[tuple[int, RawFile | str, dict[str, str], dict[str, str]]], files: list[str]
-    ) -> str:
-        """Union the raw tables into one view of canonical VARCHAR columns.
-
-        parts: (file index, raw file or a ready SELECT, column → source header, constants).
-        """
-        selects = []
-        for index, raw, resolved, constants in parts:
-            const_table = None
-            if constants:
-                names = list(constants)
-                const_table = self.temp_table(
-                    f"const{index}",
-                    "SELECT " + ", ".join(f"CAST(? AS VARCHAR) AS {q(n)}" for n in names),
-                    [constants[n] for n in names],
-                )
-            cols = []
-            for c in self.entity.column_names:
-                if c in constants:
-                    cols.append(f"k.{q(c)} AS {q(c)}")
-                elif c in resolved:
-                    cols.append(f"CAST(r.{q(resolved[c])} AS VARCHAR) AS {q(c)}")
-                else:
-                    cols.append(f"CAST(NULL AS VARCHAR) AS {q(c)}")
-            if isinstance(raw, RawFile):
-                source = f"(SELECT rowid + {int(raw.row_offset)} AS __row, * FROM {q(raw.table)}) r"
+    def add_part(self, name: str, raw: RawFile, resolved: dict[str, str], constants: dict[str, str]) -> None:
+        """Register a read file: map its headers onto canonical VARCHAR columns (constants as parameters)."""
+        index = len(self.parts)
+        params: dict[str, Any] = dict(raw.params)
+        cols = []
+        for c in self.entity.column_names:
+            if c in constants:
+                pname = f"k{index}_{len(params)}"
+                params[pname] = constants[c]
+                cols.append(f"CAST(${pname} AS VARCHAR) AS {q(c)}")
+            elif c in resolved:
+                cols.append(f"CAST(r.{q(resolved[c])} AS VARCHAR) AS {q(c)}")
             else:
-                source = f"({raw}) r"
-            join = f" CROSS JOIN {q(const_table)} k" if const_table else ""
-            selects.append(
-                f"SELECT {int(index)} AS __file, r.__row AS __row, {', '.join(cols)} FROM {source}{join}"
+                cols.append(f"CAST(NULL AS VARCHAR) AS {q(c)}")
+        select = ", ".join(cols)
+        offset = int(raw.row_offset)
+        if raw.sql:
+            typing = f"SELECT {select} FROM ({raw.sql}) r"
+            numbered = (
+                f"SELECT r.ordinality - 1 AS __idx, r.ordinality - 1 + {offset} AS __row, {select} "
+                f"FROM (SELECT * FROM {raw.sql.removeprefix('SELECT * FROM ')} WITH ORDINALITY) r"
             )
-        view = self.t("stage")
-        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {q(view)} AS " + " UNION ALL ".join(selects))
-        self.temp_views.append(view)
-        self.temp_table(
-            "files",
-            "SELECT * FROM (SELECT unnest(?::INTEGER[]) AS __file, unnest(?::VARCHAR[]) AS name)",
-            [list(range(len(files))), files],
+        else:
+            typing = f"SELECT {select} FROM {q(raw.table)} r"
+            numbered = f"SELECT r.rowid AS __idx, r.rowid + {offset} AS __row, {select} FROM {q(raw.table)} r"
+        self.parts.append(_Part(name, typing, numbered, params))
+
+    def add_rows(self, name: str, table: str) -> None:
+        """Register rows kept in a temp table with canonical columns and their original ``row_number``."""
+        cols = ", ".join(f"r.{q(c)}" for c in self.entity.column_names)
+        self.parts.append(
+            _Part(
+                name,
+                f"SELECT {cols} FROM {q(table)} r",
+                f"SELECT r.rowid AS __idx, r.row_number AS __row, {cols} FROM {q(table)} r",
+                {},
+            )
         )
-        return view
 
     # ---------------------------------------------------------------- typing and row checks
-    def type_and_check(self, stage: str) -> tuple[str, dict[str, Any]]:
+    def typed_query(self, source: str) -> tuple[str, dict[str, Any]]:
+        """One pass of projection levels: trim (t) → missing tokens (n) → plain cast (p) →
+        export formats where the cast failed (s) → final checks (f) → typed values plus
+        the list of each bad row's problems.
+
+        Each level computes every expression once; CASE keeps the slow path off clean values.
+        """
         ent = self.entity
         params: dict[str, Any] = {}
-        norm_cols, parse_cols, out_cols, conditions = [], [], [], []
+        trim_cols, norm_cols, fast_cols, slow_cols, final_cols, out_cols = [], [], [], [], [], []
+        conditions: list[tuple[str, str]] = []
         for c in ent.columns:
-            n, v = q("n_" + c.name), q("v_" + c.name)
-            norm_cols.append(f"{_parse.normalised(q(c.name))} AS {n}")
+            raw, n, p = q(c.name), q("n_" + c.name), q("p_" + c.name)
+            s, v = q("s_" + c.name), q("v_" + c.name)
+            trim_cols.append(f"{_parse.trimmed(raw)} AS {raw}")
+            norm_cols.append(f"{_parse.missing_as_null(raw)} AS {n}")
             fmt_param = None
             if c.name in self.formats:
                 fmt_param = f"fmt_{len(params)}"
                 params[fmt_param] = self.formats[c.name]
-            match c.type:
-                case ColumnType.NUMBER:
-                    expr = _parse.number(n)
-                case ColumnType.INTEGER:
-                    expr = _parse.integer(n)
-                case ColumnType.DATE:
-                    expr = _parse.date(n, fmt_param)
-                case ColumnType.MONTH:
-                    expr = _parse.month(n, fmt_param)
-                case ColumnType.TIMESTAMP:
-                    expr = _parse.timestamp(n, fmt_param)
-                case _:
-                    expr = f"lower({n})" if c.allowed else n
-            parse_cols.append(f"{expr} AS {v}")
-            out_cols.append(f"{v} AS {q(c.name)}")
+            if c.type is ColumnType.STRING:
+                fast_cols.append(f"{'lower(' + n + ')' if c.allowed else n} AS {p}")
+                slow_cols.append(f"{p} AS {s}")
+            else:
+                fast_cols.append(f"{_parse.fast(n, c.type, fmt_param)} AS {p}")
+                slow_cols.append(
+                    f"CASE WHEN {p} IS NOT NULL OR {n} IS NULL THEN {p} ELSE {_parse.slow(n, c.type)} END AS {s}"
+                )
+            final_cols.append(f"{_parse.final(s, c.type)} AS {v}")
+            out_cols.append(f"{v} AS {raw}")
             name = _lit(c.name)
 
             def err(cond: str, code: str, detail: str = "CAST(NULL AS VARCHAR)", name: str = name) -> None:
@@ -189,7 +209,7 @@ class _Pipeline:
                 err(f"{n} IS NOT NULL AND {v} IS NULL", _BAD_CODE[c.type])
             if c.allowed:
                 allowed = ", ".join(_lit(a) for a in c.allowed)
-                err(f"{v} IS NOT NULL AND {v} NOT IN ({allowed})", "not_allowed", _lit(", ".join(c.allowed)))
+                err(f"{v} NOT IN ({allowed})", "not_allowed", _lit(", ".join(c.allowed)))
             if c.min is not None:
                 op, text = ("<=", f"> {c.min:g}") if c.min_exclusive else ("<", f">= {c.min:g}")
                 err(f"{v} {op} {c.min!r}", "out_of_range", _lit(text))
@@ -209,47 +229,89 @@ class _Pipeline:
         items = ", ".join(f"CASE WHEN {cond} THEN {item} END" for cond, item in conditions)
         errors = f"CASE WHEN {any_bad} THEN list_filter([{items}], x -> x IS NOT NULL) END"
         sql = (
-            f"WITH n AS (SELECT __file, __row, {', '.join(norm_cols)} FROM {q(stage)}), "
-            f"p AS (SELECT *, {', '.join(parse_cols)} FROM n) "
-            f"SELECT __file, __row, {', '.join(out_cols)}, {errors} AS __errors FROM p"
+            f"WITH t AS (SELECT {', '.join(trim_cols)} FROM ({source})), "
+            f"n AS (SELECT {', '.join(norm_cols)} FROM t), "
+            f"p AS (SELECT *, {', '.join(fast_cols)} FROM n), "
+            f"s AS (SELECT *, {', '.join(slow_cols)} FROM p), "
+            f"f AS (SELECT *, {', '.join(final_cols)} FROM s) "
+            f"SELECT {', '.join(out_cols)}, {errors} AS __errors FROM f"
         )
-        typed = self.temp_table("typed", sql, params)
-        return typed, params
+        return sql, params
+
+    def build_typed(self) -> str:
+        """The typed table, file after file, in source order (so rowid identifies each row)."""
+        typed = self.t("typed")
+        starts, counts = [], []
+        self.con.execute("SET preserve_insertion_order = true")
+        for i, part in enumerate(self.parts):
+            sql, params = self.typed_query(part.typing_sql)
+            before = self.rows_read
+            if i == 0:
+                self.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {q(typed)} AS {sql}", {**part.params, **params}
+                )
+                self.temp_tables.append(typed)
+            else:
+                self.con.execute(f"INSERT INTO {q(typed)} {sql}", {**part.params, **params})
+            total, last = self.con.execute(f"SELECT count(*), max(rowid) FROM {q(typed)}").fetchone()  # type: ignore[misc]
+            self.rows_read = int(total)
+            n = self.rows_read - before
+            # Appends get consecutive rowids (inside a transaction they start at a large offset).
+            starts.append(int(last) - n + 1 if n else 0)
+            counts.append(n)
+        # Nothing after this needs order; letting DuckDB reorder is faster.
+        self.con.execute("SET preserve_insertion_order = false")
+        self.temp_table(
+            "files",
+            "SELECT * FROM (SELECT unnest(?::INTEGER[]) AS __file, unnest(?::VARCHAR[]) AS name, "
+            "unnest(?::BIGINT[]) AS start, unnest(?::BIGINT[]) AS n)",
+            [list(range(len(self.parts))), [p.name for p in self.parts], starts, counts],
+        )
+        return typed
 
     # ---------------------------------------------------------------- keys
     def collect_errors(self, typed: str) -> str:
         ent = self.entity
         errors = self.temp_table(
             "errors",
-            f'SELECT __file, __row, e.c AS "column", e.r AS code, e.d AS detail FROM '
-            f"(SELECT __file, __row, unnest(__errors) AS e FROM {q(typed)} WHERE __errors IS NOT NULL)",
+            'SELECT __rid, e.c AS "column", e.r AS code, e.d AS detail, CAST(NULL AS BIGINT) AS first_rid FROM '
+            f"(SELECT rowid AS __rid, unnest(__errors) AS e FROM {q(typed)} WHERE __errors IS NOT NULL)",
         )
         keys = ", ".join(q(k) for k in ent.natural_key)
-        dup_count = self.con.execute(
-            f"SELECT count(*) FROM (SELECT {keys} FROM {q(typed)} WHERE __errors IS NULL "
-            f"GROUP BY {keys} HAVING count(*) > 1)"
+        # A hash of the key is a cheap single-column pre-check; the exact check runs only on a hit.
+        suspect = self.con.execute(
+            f"SELECT count(*) FROM (SELECT hash({keys}) FROM {q(typed)} WHERE __errors IS NULL "
+            f"GROUP BY 1 HAVING count(*) > 1)"
         ).fetchone()[0]  # type: ignore[index]
-        if dup_count:
-            window = f"PARTITION BY {keys} ORDER BY __file, __row"
+        if suspect:
+            window = f"PARTITION BY {keys} ORDER BY __rid"
             self.con.execute(
-                f"INSERT INTO {q(errors)} SELECT __file, __row, {_lit(ent.natural_key[0])}, 'duplicate_key', "
-                f"CAST(first_row AS VARCHAR) FROM (SELECT __file, __row, row_number() OVER ({window}) AS rn, "
-                f"first_value(__row) OVER ({window}) AS first_row FROM {q(typed)} WHERE __errors IS NULL) WHERE rn > 1"
+                f"INSERT INTO {q(errors)} SELECT __rid, {_lit(ent.natural_key[0])}, 'duplicate_key', NULL, first_rid "
+                f"FROM (SELECT __rid, row_number() OVER ({window}) AS rn, first_value(__rid) OVER ({window}) AS first_rid "
+                f"FROM (SELECT rowid AS __rid, {keys} FROM {q(typed)} WHERE __errors IS NULL)) WHERE rn > 1"
             )
         for fk in ent.foreign_keys:
             col = q(fk.column)
             missing = []
             for target, target_col in fk.targets:
-                missing.append(f"NOT EXISTS (SELECT 1 FROM {q(target)} x WHERE x.{q(target_col)} = t.{col})")
+                missing.append(f"NOT EXISTS (SELECT 1 FROM {q(target)} x WHERE x.{q(target_col)} = d.value)")
                 if target == ent.name:
                     missing.append(
-                        f"NOT EXISTS (SELECT 1 FROM {q(typed)} y WHERE y.__errors IS NULL AND y.{q(target_col)} = t.{col})"
+                        f"NOT EXISTS (SELECT 1 FROM {q(typed)} y WHERE y.__errors IS NULL "
+                        f"AND y.{q(target_col)} = d.value)"
                     )
-            detail = " / ".join(f"{e}.{c}" for e, c in fk.targets)
-            self.con.execute(
-                f"INSERT INTO {q(errors)} SELECT __file, __row, {_lit(fk.column)}, 'unknown_reference', {_lit(detail)} "
-                f"FROM {q(typed)} t WHERE t.{col} IS NOT NULL AND {' AND '.join(missing)}"
+            # Check distinct values (few) rather than rows (many); look up rows only for misses.
+            unknown = self.temp_table(
+                f"unknown_{fk.column}",
+                f"SELECT d.value FROM (SELECT DISTINCT {col} AS value FROM {q(typed)} WHERE {col} IS NOT NULL) d "
+                f"WHERE {' AND '.join(missing)}",
             )
+            if self.con.execute(f"SELECT count(*) FROM {q(unknown)}").fetchone()[0]:  # type: ignore[index]
+                detail = " / ".join(f"{e}.{c}" for e, c in fk.targets)
+                self.con.execute(
+                    f"INSERT INTO {q(errors)} SELECT t.rowid, {_lit(fk.column)}, 'unknown_reference', "
+                    f"{_lit(detail)}, NULL FROM {q(typed)} t SEMI JOIN {q(unknown)} u ON t.{col} = u.value"
+                )
         return errors
 
     # ---------------------------------------------------------------- merge
@@ -257,17 +319,24 @@ class _Pipeline:
         ent = self.entity
         cols = ", ".join(q(c) for c in ent.column_names)
         valid = self.t("valid")
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {q(valid)} AS SELECT {cols} FROM {q(typed)} t WHERE t.__errors IS NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM {q(errors)} e WHERE e.__file = t.__file AND e.__row = t.__row)"
-        )
+        bad_rows = self.con.execute(f"SELECT count(DISTINCT __rid) FROM {q(errors)}").fetchone()[0]  # type: ignore[index]
+        n_valid = self.rows_read - int(bad_rows)
+        self.has_errors = bool(bad_rows)
+        if bad_rows:
+            tcols = ", ".join(f"t.{q(c)}" for c in ent.column_names)
+            source = (
+                f"SELECT {tcols} FROM {q(typed)} t ANTI JOIN (SELECT DISTINCT __rid FROM {q(errors)}) e "
+                "ON t.rowid = e.__rid"
+            )
+        else:
+            source = f"SELECT {cols} FROM {q(typed)}"
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW {q(valid)} AS {source}")
         self.temp_views.append(valid)
         target = q(ent.name)
         existing = self.con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} LIMIT 1)").fetchone()[0]  # type: ignore[index]
         if not existing:
             self.con.execute(f"INSERT INTO {target} SELECT {cols}, ? FROM {q(valid)}", [self.batch_id])
-            n = self.con.execute(f"SELECT count(*) FROM {q(valid)}").fetchone()[0]  # type: ignore[index]
-            return int(n), 0, 0
+            return n_valid, 0, 0
         on = " AND ".join(f"v.{q(k)} = t.{q(k)}" for k in ent.natural_key)
         same = (
             " AND ".join(
@@ -280,8 +349,8 @@ class _Pipeline:
         vcols = ", ".join(f"v.{q(c)}" for c in ent.column_names)
         cls = self.temp_table(
             "classified",
-            f"SELECT {vcols}, CASE WHEN t.{q(ent.natural_key[0])} IS NULL THEN 0 WHEN {same} THEN 1 ELSE 2 END AS __kind "
-            f"FROM {q(valid)} v LEFT JOIN {target} t ON {on}",
+            f"SELECT {vcols}, CASE WHEN t.{q(ent.natural_key[0])} IS NULL THEN 0 WHEN {same} THEN 1 ELSE 2 END "
+            f"AS __kind FROM {q(valid)} v LEFT JOIN {target} t ON {on}",
         )
         counts = dict(self.con.execute(f"SELECT __kind, count(*) FROM {q(cls)} GROUP BY __kind").fetchall())
         if counts.get(2):
@@ -300,25 +369,49 @@ class _Pipeline:
         return int(counts.get(0, 0)), int(counts.get(2, 0)), int(counts.get(1, 0))
 
     # ---------------------------------------------------------------- rejects
-    def write_rejects(self, stage: str, errors: str, rejected_status: str = "open") -> int:
+    def write_rejects(self, errors: str, rejected_status: str = "open") -> int:
+        """Rejects with file, physical row, raw values and reasons. Runs only when there are errors;
+        it reads the sources again (numbered), keeping just the rows it needs."""
         ent = self.entity
+        files = q(self.t("files"))
         texts = reason_texts({c.code: (c.reason.zh, c.reason.en) for c in ent.checks})
         reasons = self.temp_table(
             "reasons",
-            "SELECT * FROM (SELECT unnest(?::VARCHAR[]) AS code, unnest(?::VARCHAR[]) AS zh, unnest(?::VARCHAR[]) AS en)",
+            "SELECT * FROM (SELECT unnest(?::VARCHAR[]) AS code, unnest(?::VARCHAR[]) AS zh, "
+            "unnest(?::VARCHAR[]) AS en)",
             [list(texts), [v[0] for v in texts.values()], [v[1] for v in texts.values()]],
         )
+        wanted = self.temp_table(
+            "wanted",
+            f"SELECT DISTINCT f.__file, x.rid - f.start AS __idx FROM (SELECT __rid AS rid FROM {q(errors)} "
+            f"UNION SELECT first_rid FROM {q(errors)} WHERE first_rid IS NOT NULL) x "
+            f"JOIN {files} f ON x.rid >= f.start AND x.rid < f.start + f.n",
+        )
+        raw_rows = self.t("raw_rows")
+        for i, part in enumerate(self.parts):
+            sql = (
+                f"SELECT {i} AS __file, s.* FROM ({part.numbered_sql}) s SEMI JOIN "
+                f"(SELECT __idx FROM {q(wanted)} WHERE __file = {i}) w ON s.__idx = w.__idx"
+            )
+            if i == 0:
+                self.temp_table("raw_rows", sql, part.params)
+            else:
+                self.con.execute(f"INSERT INTO {q(raw_rows)} {sql}", part.params)
         raw_value = (
             'CASE e."column" ' + " ".join(f"WHEN {_lit(c)} THEN s.{q(c)}" for c in ent.column_names) + " END"
         )
         raw_row = "to_json(struct_pack(" + ", ".join(f"{q(c)} := s.{q(c)}" for c in ent.column_names) + "))"
+        detail = "coalesce(e.detail, CAST(fr.__row AS VARCHAR), '')"
         rows = self.temp_table(
             "reject_rows",
-            f'SELECT f.name AS file, e.__row AS row_number, e."column", {raw_value} AS raw_value, e.code, '
-            f"format(r.zh, coalesce({raw_value}, ''), coalesce(e.detail, '')) AS reason_zh, "
-            f"format(r.en, coalesce({raw_value}, ''), coalesce(e.detail, '')) AS reason_en, {raw_row} AS raw_row "
-            f"FROM {q(errors)} e JOIN {q(stage)} s ON s.__file = e.__file AND s.__row = e.__row "
-            f"JOIN {q(self.t('files'))} f ON f.__file = e.__file JOIN {q(reasons)} r ON r.code = e.code",
+            f'SELECT f.name AS file, s.__row AS row_number, e."column", {raw_value} AS raw_value, e.code, '
+            f"format(r.zh, coalesce({raw_value}, ''), {detail}) AS reason_zh, "
+            f"format(r.en, coalesce({raw_value}, ''), {detail}) AS reason_en, {raw_row} AS raw_row "
+            f"FROM {q(errors)} e JOIN {files} f ON e.__rid >= f.start AND e.__rid < f.start + f.n "
+            f"JOIN {q(raw_rows)} s ON s.__file = f.__file AND s.__idx = e.__rid - f.start "
+            f"LEFT JOIN {files} ff ON e.first_rid >= ff.start AND e.first_rid < ff.start + ff.n "
+            f"LEFT JOIN {q(raw_rows)} fr ON fr.__file = ff.__file AND fr.__idx = e.first_rid - ff.start "
+            f"JOIN {q(reasons)} r ON r.code = e.code",
         )
         # Reloading a file must not duplicate its open rejects.
         self.con.execute(
@@ -328,22 +421,19 @@ class _Pipeline:
             f'AND o."column" IS NOT DISTINCT FROM x."column" AND o.reason_code = x.code AND o.raw_row = x.raw_row)',
             [self.batch_id, ent.name, rejected_status, ent.name],
         )
-        n = self.con.execute(
-            f"SELECT count(*) FROM (SELECT DISTINCT __file, __row FROM {q(errors)})"
-        ).fetchone()[0]  # type: ignore[index]
+        n = self.con.execute(f"SELECT count(DISTINCT __rid) FROM {q(errors)}").fetchone()[0]  # type: ignore[index]
         return int(n)
 
-    def run(self, stage: str, progress: Progress | None) -> tuple[int, int, int, int, int]:
-        rows_read = int(self.con.execute(f"SELECT count(*) FROM {q(stage)}").fetchone()[0])  # type: ignore[index]
+    def run(self, progress: Progress | None) -> tuple[int, int, int, int, int]:
         if progress:
-            progress("validate", 0, rows_read)
-        typed, _ = self.type_and_check(stage)
+            progress("validate", 0, 1)
+        typed = self.build_typed()
         errors = self.collect_errors(typed)
         if progress:
-            progress("merge", rows_read, rows_read)
+            progress("merge", self.rows_read, self.rows_read)
         loaded, updated, duplicate = self.merge(typed, errors)
-        rejected = self.write_rejects(stage, errors)
-        return rows_read, loaded, updated, duplicate, rejected
+        rejected = self.write_rejects(errors) if self.has_errors else 0
+        return self.rows_read, loaded, updated, duplicate, rejected
 
 
 def _record_history(
@@ -376,16 +466,14 @@ def _record_history(
 
 
 def _memory_guard(con: duckdb.DuckDBPyConnection, workdir: str) -> Callable[[], None]:
-    """Bound the load's memory (DuckDB spills to ``workdir``); returns a restore function."""
+    """Bound the load's memory (DuckDB spills to its temp directory beyond it); returns a restore function."""
     old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
-    old_temp = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]  # type: ignore[index]
     con.execute("SET memory_limit = '1200MB'")
-    con.execute("SET temp_directory = ?", [workdir])
     con.execute("SET preserve_insertion_order = true")
 
     def restore() -> None:
+        con.execute("SET preserve_insertion_order = true")
         con.execute("SET memory_limit = ?", [old_limit])
-        con.execute("SET temp_directory = ?", [old_temp or ""])
 
     return restore
 
@@ -431,19 +519,19 @@ def load_files(
     try:
         with warehouse._lock:
             expected = expected_headers(list(ent.column_names), mapping)
-            parts = []
             for i, p in enumerate(paths):
                 if progress:
                     progress("read", i, len(paths))
                 raw = read_any(con, p, pipe.t(f"raw{i}"), mapping, expected, workdir)
                 pipe.temp_tables.append(raw.table)
                 resolved = mapping.resolve(ent, raw.headers, str(p))
-                parts.append((i, raw, resolved, mapping.constants))
+                pipe.add_part(str(p), raw, resolved, mapping.constants)
                 result.encodings.append(raw.encoding)
             checksum = file_checksum(paths)
-            stage = pipe.stage(parts, result.files)
+            # Row numbers are fixed now (rowid of the raw tables); later steps need no order.
+            con.execute("SET preserve_insertion_order = false")
             with warehouse.transaction():
-                rows = pipe.run(stage, progress)
+                rows = pipe.run(progress)
                 (
                     result.rows_read,
                     result.rows_loaded,
@@ -468,7 +556,7 @@ def retry_rejects(
     records are marked ``retried`` (or ``resolved`` when the row loaded).
     """
     con = warehouse.duckdb
-    where, params = ("AND entity = ?", [entity]) if entity else ("", [])
+    where, params = ("AND r.entity = ?", [entity]) if entity else ("", [])
     if entity:
         get_entity(entity)
     groups = con.execute(
@@ -490,37 +578,56 @@ def retry_rejects(
             with warehouse._lock:
                 src = pipe.temp_table(
                     "retry_src",
+                    # A row rejected only as a duplicate of an earlier row needs a person to decide
+                    # which version is right; retrying it would silently overwrite the first.
                     f"SELECT file, row_number, any_value(raw_row) AS raw_row FROM {REJECTS} "
-                    "WHERE status = 'open' AND entity = ? AND batch_id = ? GROUP BY file, row_number",
+                    "WHERE status = 'open' AND entity = ? AND batch_id = ? GROUP BY file, row_number "
+                    "HAVING bool_or(reason_code <> 'duplicate_key')",
                     [ent_name, old_batch],
                 )
                 files = [
                     r[0] for r in con.execute(f"SELECT DISTINCT file FROM {q(src)} ORDER BY file").fetchall()
                 ]
-                parts = []
+                cols = ", ".join(
+                    f"json_extract_string(raw_row, {_lit('$.' + json.dumps(c))}) AS {q(c)}"
+                    for c in ent.column_names
+                )
+                con.execute("SET preserve_insertion_order = true")
                 for i, name in enumerate(files):
-                    cols = ", ".join(
-                        f"json_extract_string(raw_row, {_lit('$.' + json.dumps(c))}) AS {q(c)}"
-                        for c in ent.column_names
+                    rows_table = pipe.temp_table(
+                        f"retry_{i}",
+                        f"SELECT row_number, {cols} FROM {q(src)} WHERE file = ? ORDER BY row_number",
+                        [name],
                     )
-                    select = f"SELECT row_number AS __row, {cols} FROM {q(src)} WHERE file = {_lit_param(con, name)}"
-                    parts.append((i, select, {c: c for c in ent.column_names}, {}))
+                    pipe.add_rows(name, rows_table)
                 result = LoadResult(entity=ent_name, files=files, batch_id=batch_id)
-                stage = pipe.stage(parts, files)
+                in_retry = (
+                    f"status = ? AND entity = ? AND batch_id = ? AND EXISTS (SELECT 1 FROM {q(src)} x "
+                    f"WHERE x.file = {REJECTS}.file AND x.row_number = {REJECTS}.row_number)"
+                )
                 with warehouse.transaction():
+                    # Supersede the old records first, so a row that still fails gets a fresh open one.
+                    con.execute(
+                        f"UPDATE {REJECTS} SET status = 'retried', resolved_batch_id = ? WHERE {in_retry}",
+                        [batch_id, "open", ent_name, old_batch],
+                    )
                     (
                         result.rows_read,
                         result.rows_loaded,
                         result.rows_updated,
                         result.rows_duplicate,
                         result.rows_rejected,
-                    ) = pipe.run(stage, progress)
+                    ) = pipe.run(progress)
+                    still_failing = (
+                        f"EXISTS (SELECT 1 FROM {q(pipe.t('reject_rows'))} x WHERE x.file = {REJECTS}.file "
+                        f"AND x.row_number = {REJECTS}.row_number)"
+                        if pipe.has_errors
+                        else "false"
+                    )
                     con.execute(
-                        f"UPDATE {REJECTS} SET status = CASE WHEN EXISTS (SELECT 1 FROM {q(pipe.t('errors'))} e "
-                        f"JOIN {q(pipe.t('files'))} f ON f.__file = e.__file WHERE f.name = {REJECTS}.file "
-                        f"AND e.__row = {REJECTS}.row_number) THEN 'retried' ELSE 'resolved' END, resolved_batch_id = ? "
-                        f"WHERE status = 'open' AND entity = ? AND batch_id = ?",
-                        [batch_id, ent_name, old_batch],
+                        f"UPDATE {REJECTS} SET status = 'resolved' WHERE resolved_batch_id = ? AND {in_retry} "
+                        f"AND NOT {still_failing}",
+                        [batch_id, "retried", ent_name, old_batch],
                     )
                     _record_history(
                         con, result, f"retry:{old_batch}", started, Mapping(formats=formats), "retried"
@@ -529,11 +636,6 @@ def retry_rejects(
             pipe.cleanup()
         results.append(result)
     return results
-
-
-def _lit_param(con: duckdb.DuckDBPyConnection, value: str) -> str:
-    """File names in retry come from our own rejects table; still, quote them as literals safely."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def list_rejects(warehouse: Warehouse, entity: str | None = None, status: str | None = "open") -> Any:

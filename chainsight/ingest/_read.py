@@ -12,8 +12,9 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from charset_normalizer import from_bytes
@@ -30,11 +31,17 @@ ProgressFn = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class RawFile:
+    """A source file's rows as text columns, in file order: a temp ``table``, or — for CSV,
+    which may be large — a ``sql`` fragment over DuckDB's reader with named ``params``,
+    evaluated where it is used. The n-th row (0-based) is physical row ``n + row_offset``."""
+
     table: str
     headers: list[str]
-    row_offset: int  # physical row number = rowid + row_offset
+    row_offset: int
     rows: int
     encoding: str | None = None
+    sql: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 def _fail(path: Path, zh: str, en: str) -> UnreadableFileError:
@@ -77,23 +84,22 @@ def detect_encoding(path: Path, sample: bytes) -> str:
         return "utf-16"
     if b"\x00" in sample:
         raise _fail(path, "这是二进制文件,不是文本(CSV)文件", "this is a binary file, not a text (CSV) file")
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    for candidate in ("utf-8", "gb18030"):
+        # GB18030 before charset detection: on a small file the detector often names
+        # cp949 or big5 for GBK text, and Chinese exports are what we read.
+        try:
+            codecs.getincrementaldecoder(candidate)().decode(sample, final=False)
+            return candidate
+        except UnicodeDecodeError:
+            pass
     best = from_bytes(sample).best()
     enc = (best.encoding if best else "").lower().replace("-", "_")
     if enc in _GB_FAMILY or not enc:
-        try:
-            codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
-            return "gb18030"
-        except UnicodeDecodeError:
-            raise _fail(
-                path,
-                "无法识别文件编码(不是 UTF-8 也不是 GBK)",
-                "cannot tell the encoding (neither UTF-8 nor GBK)",
-            ) from None
+        raise _fail(
+            path,
+            "无法识别文件编码(不是 UTF-8 也不是 GBK)",
+            "cannot tell the encoding (neither UTF-8 nor GBK)",
+        )
     return enc
 
 
@@ -171,18 +177,36 @@ def read_csv(
         delim = mapping.delimiter or _sniff_header(lines[header_idx : header_idx + 1], expected, None)[1]
     else:
         header_idx, delim = _sniff_header(lines, expected, mapping.delimiter)
+    # Large files are never copied into a table: the pipeline reads them where needed
+    # through this fragment (in file order: the loader keeps insertion order). One counting
+    # scan here proves the file parses and picks the reader mode.
+    key = table.rsplit("_", 1)[-1]
+    reader = (
+        f"read_csv(${key}_path, all_varchar=true, header=true, skip=${key}_skip, delim=${key}_delim, "
+        f"null_padding=true, strict_mode=false, normalize_names=false, parallel=${key}_parallel)"
+    )
+    params: dict[str, Any] = {
+        f"{key}_path": str(source),
+        f"{key}_skip": header_idx,
+        f"{key}_delim": delim,
+        f"{key}_parallel": True,
+    }
     try:
-        con.execute(
-            f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM read_csv(?, all_varchar=true, header=true, '
-            "skip=?, delim=?, null_padding=true, strict_mode=false, normalize_names=false)",
-            [str(source), header_idx, delim],
-        )
+        try:
+            rows = con.execute(f"SELECT count(*) FROM {reader}", params).fetchone()[0]  # type: ignore[index]
+        except duckdb.Error as exc:
+            # A quoted field with a line break (a remark, an address) needs the serial reader.
+            if "quoted new lines" not in str(exc):
+                raise
+            params[f"{key}_parallel"] = False
+            rows = con.execute(f"SELECT count(*) FROM {reader}", params).fetchone()[0]  # type: ignore[index]
+        headers = [d[0] for d in con.execute(f"SELECT * FROM {reader} LIMIT 0", params).description]
     except duckdb.Error as exc:
         raise _fail(path, f"无法解析 CSV:{exc}", f"cannot parse the CSV: {exc}") from None
-    headers = [d[0] for d in con.execute(f'SELECT * FROM "{table}" LIMIT 0').description]
-    rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]
-    # header line is header_idx+1 (1-based); first data row is header_idx+2 → rowid 0
-    return RawFile(table, headers, header_idx + 2, int(rows), encoding)
+    # Header line is header_idx + 1 (1-based); the first data row (ordinality 1) is header_idx + 2.
+    return RawFile(
+        table, headers, header_idx + 2, int(rows), encoding, sql=f"SELECT * FROM {reader}", params=params
+    )
 
 
 # --------------------------------------------------------------------------- excel
@@ -206,7 +230,8 @@ def read_excel(
         raise _fail(path, "Excel 文件没有工作表", "the Excel file has no sheets")
 
     def probe(sheet: str | int) -> tuple[int, int]:
-        head = reader.load_sheet(sheet, header_row=None, n_rows=20, dtypes="string").to_arrow()
+        # skip_rows=0 keeps leading blank rows, so indices are the sheet's own (as header_row expects).
+        head = reader.load_sheet(sheet, header_row=None, skip_rows=0, n_rows=20, dtypes="string").to_arrow()
         best = (0, -1)
         for i in range(head.num_rows):
             fields = [str(head.column(j)[i].as_py() or "") for j in range(head.num_columns)]
@@ -230,8 +255,6 @@ def read_excel(
             (header_idx, _), sheet = max(scored, key=lambda s: s[0][1])
             if mapping.header_row:
                 header_idx = mapping.header_row - 1
-        # fastexcel's header_row counts rows after leading blank rows are dropped only when
-        # header_row=None; with an explicit index it is the sheet's 0-based row.
         batch = reader.load_sheet(sheet, header_row=header_idx, dtypes="string").to_arrow()
     except UnreadableFileError:
         raise
@@ -252,10 +275,14 @@ def _read_typed(
         raise _fail(path, "文件是空的", "the file is empty")
     try:
         cols = con.execute(f"DESCRIBE SELECT * FROM {reader_sql}", [str(path)]).fetchall()
-        select = ", ".join(
-            f'CAST("{c[0].replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS "{c[0].replace(chr(34), chr(34) * 2)}"'
-            for c in cols
-        )
+
+        def text(name: str, type_: str) -> str:
+            quoted = '"' + name.replace('"', '""') + '"'
+            # A JSON key holding both numbers and strings is typed JSON; its text is unquoted.
+            value = f"json_extract_string({quoted}, '$')" if type_ == "JSON" else quoted
+            return f"CAST({value} AS VARCHAR) AS {quoted}"
+
+        select = ", ".join(text(c[0], c[1]) for c in cols)
         con.execute(
             f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT {select} FROM {reader_sql}', [str(path)]
         )

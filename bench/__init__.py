@@ -1,0 +1,1 @@
+"""Benchmarks. Each compares Chainsight with a baseline measured in the same run."""
