@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import duckdb as _duckdb
 import ibis
 
 from chainsight._errors import UserInputError, WarehouseError
@@ -106,7 +107,7 @@ class Warehouse:
 
     # ------------------------------------------------------------------ schema
     @property
-    def duckdb(self) -> duckdb.DuckDBPyConnection:
+    def duckdb(self) -> _duckdb.DuckDBPyConnection:
         """The raw DuckDB connection; only the loader and bookkeeping use it."""
         return self.backend.con
 
@@ -131,7 +132,7 @@ class Warehouse:
         return int(self.backend.table(table).count().execute())
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self) -> Iterator[_duckdb.DuckDBPyConnection]:
         """All-or-nothing: commit on success, roll back on any exception.
 
         DuckDB writes the commit to its WAL atomically, so a process killed before

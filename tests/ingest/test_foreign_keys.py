@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from chainsight.ingest import load_files, retry_rejects
 
 
@@ -38,12 +36,6 @@ def test_retry_loads_rows_whose_master_data_arrived(master, ingest_dir, query, r
         "SELECT rows_read, rows_loaded, rows_rejected, outcome FROM _cs_load_history WHERE batch_id = ?",
         result.batch_id,
     ) == [(3, 1, 2, "retried")]
-
-
-RETRY_BUG = (
-    "_load.py retry_rejects: write_rejects skips records matching a still-open reject, then the old "
-    "records are marked 'retried', so a row that still fails is left with no open reject"
-)
 
 
 def test_rows_still_failing_after_retry_stay_open_with_current_reasons(master, ingest_dir, rejects):

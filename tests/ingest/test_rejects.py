@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pytest
 
 from chainsight.ingest import list_rejects, load_files
@@ -203,3 +204,22 @@ def test_list_rejects_filters_by_entity_and_status(master, ingest_dir):
         table.column_names
     )
     assert list_rejects(master, "sell_in", status="resolved").num_rows == 0
+
+
+def test_row_numbers_are_exact_in_a_large_file(master, tmp_path, rejects):
+    # Large enough for DuckDB to read the file in parallel chunks; rows stay numbered as in the file.
+    path = tmp_path / "sell_out_large.csv"
+    n, bad = 300_000, (0, 123_457, 299_999)
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT DATE '2024-01-01' + CAST(i // 9 AS INTEGER) AS date, "
+        "'S00' || CAST(1 + i % 3 AS VARCHAR) AS store_id, 'SKU00' || CAST(1 + (i // 3) % 3 AS VARCHAR) AS sku, "
+        f"CASE WHEN i IN {bad} THEN 'x' || CAST(i AS VARCHAR) ELSE CAST(i % 5 AS VARCHAR) END AS qty, "
+        f"1.5 AS amount FROM range({n}) t(i)) TO '{path}' (HEADER)"
+    )
+    con.close()
+
+    result = load_files(master, "sell_out", [path])
+
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (n, n - 3, 3)
+    assert problems(rejects(master, "sell_out")) == [(i + 2, "qty", f"x{i}", "bad_number") for i in bad]
