@@ -95,7 +95,17 @@ def run(rows: int, write: bool) -> dict[str, dict[str, float]]:
         results = {}
         for kind in ("baseline", "chainsight"):
             out = subprocess.run(
-                [sys.executable, "-m", "bench.bench_ingest", "--child", kind, "--dir", tmp, "--rows", str(rows)],
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.bench_ingest",
+                    "--child",
+                    kind,
+                    "--dir",
+                    tmp,
+                    "--rows",
+                    str(rows),
+                ],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -106,8 +116,12 @@ def run(rows: int, write: bool) -> dict[str, dict[str, float]]:
     ratio = ours["seconds"] / base["seconds"]
     print(json.dumps(results))
     print(f"file {size_mb:.0f} MiB, {rows:,} rows")
-    print(f"baseline DuckDB read_csv: {base['seconds']:.2f} s, {rows / base['seconds']:,.0f} rows/s, {base['peak_mib']:.0f} MiB")
-    print(f"chainsight load:          {ours['seconds']:.2f} s, {rate:,.0f} rows/s, {ours['peak_mib']:.0f} MiB")
+    print(
+        f"baseline DuckDB read_csv: {base['seconds']:.2f} s, {rows / base['seconds']:,.0f} rows/s, {base['peak_mib']:.0f} MiB"
+    )
+    print(
+        f"chainsight load:          {ours['seconds']:.2f} s, {rate:,.0f} rows/s, {ours['peak_mib']:.0f} MiB"
+    )
     print(f"time ratio chainsight/baseline: {ratio:.2f}×")
     if write:
         from bench._report import machine, update_section

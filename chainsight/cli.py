@@ -276,15 +276,26 @@ for _module in ("demo", "metrics"):
         _mod.register(app)
 
 
+def _lang_from_argv(argv: list[str]) -> str:
+    """Errors speak the language asked for with --lang, before Typer has parsed anything."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return current_lang(argv[i + 1])
+        if arg.startswith("--lang="):
+            return current_lang(arg.split("=", 1)[1])
+    return current_lang()
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one clear line and exit status 2."""
+    lang = _lang_from_argv(sys.argv[1:])
     try:
         app(standalone_mode=False)
     except UserInputError as exc:
-        err_console.print(f"[bold red]✗[/bold red] {exc.message(current_lang())}", highlight=False)
+        err_console.print(f"[bold red]✗[/bold red] {exc.message(lang)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except ChainsightError as exc:
-        err_console.print(f"[bold red]✗[/bold red] {exc}", highlight=False)
+        err_console.print(f"[bold red]✗[/bold red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -292,16 +303,16 @@ def main() -> None:
         sys.exit(1)
     except (SystemExit, KeyboardInterrupt):
         raise
-    except Exception as exc:  # a bug: show everything
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except Exception as exc:
+        # Usage errors (Typer's bundled click): show the usage message, exit 2.
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             sys.exit(exc.exit_code)
         traceback.print_exc()
         err_console.print(
             "[bold red]This is a bug in Chainsight. Please report it with the traceback above. "
-            "这是 Chainsight 的缺陷,请连同上面的信息一起报告。[/bold red]"
+            "这是 Chainsight 的缺陷,请连同上面的信息一起报告。[/bold red]",
+            soft_wrap=True,
         )
         sys.exit(70)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+from chainsight._errors import UserInputError
 from chainsight.ingest import _parse
 from chainsight.ingest._mapping import Mapping
 from chainsight.ingest._read import RawFile, expected_headers, make_workdir, read_any
@@ -83,9 +84,9 @@ def file_checksum(paths: Sequence[Path]) -> str:
 
 @dataclass
 class _Part:
-    """One source of rows: ``typing_sql`` yields canonical VARCHAR columns in a stable order;
-    ``numbered_sql`` yields the same rows with ``__idx`` (0-based position in that order)
-    and ``__row`` (the physical row a person sees) — read only when rows are rejected."""
+    """One source of rows. ``typing_sql`` yields ``__idx`` (0-based position in the file) and
+    the canonical VARCHAR columns; ``numbered_sql`` adds ``__row`` (the physical row a person
+    sees) and is read only when rows are rejected."""
 
     name: str
     typing_sql: str
@@ -94,9 +95,8 @@ class _Part:
 
 
 class _Pipeline:
-    """One load. Rows are identified by the typed table's ``rowid``: the typed table is built
-    with insertion order preserved, file after file, so a row's rowid minus its file's start
-    is its position in the file — no row-number column is carried through the data."""
+    """One load. Rows are identified by ``(__file, __idx)``: which source, and the position in
+    it, carried as data from the reader (DuckDB may reorder rows of a parallel scan)."""
 
     def __init__(self, wh: Warehouse, entity: Entity, batch_id: str, formats: dict[str, str]) -> None:
         self.wh = wh
@@ -145,14 +145,11 @@ class _Pipeline:
         select = ", ".join(cols)
         offset = int(raw.row_offset)
         if raw.sql:
-            typing = f"SELECT {select} FROM ({raw.sql}) r"
-            numbered = (
-                f"SELECT r.ordinality - 1 AS __idx, r.ordinality - 1 + {offset} AS __row, {select} "
-                f"FROM (SELECT * FROM {raw.sql.removeprefix('SELECT * FROM ')} WITH ORDINALITY) r"
-            )
+            source = f"(SELECT ordinality - 1 AS __idx, * FROM {raw.sql.removeprefix('SELECT * FROM ')} WITH ORDINALITY)"
         else:
-            typing = f"SELECT {select} FROM {q(raw.table)} r"
-            numbered = f"SELECT r.rowid AS __idx, r.rowid + {offset} AS __row, {select} FROM {q(raw.table)} r"
+            source = q(raw.table)
+        typing = f"SELECT r.__idx, {select} FROM {source} r"
+        numbered = f"SELECT r.__idx, r.__idx + {offset} AS __row, {select} FROM {source} r"
         self.parts.append(_Part(name, typing, numbered, params))
 
     def add_rows(self, name: str, table: str) -> None:
@@ -161,14 +158,14 @@ class _Pipeline:
         self.parts.append(
             _Part(
                 name,
-                f"SELECT {cols} FROM {q(table)} r",
-                f"SELECT r.rowid AS __idx, r.row_number AS __row, {cols} FROM {q(table)} r",
+                f"SELECT r.row_number AS __idx, {cols} FROM {q(table)} r",
+                f"SELECT r.row_number AS __idx, r.row_number AS __row, {cols} FROM {q(table)} r",
                 {},
             )
         )
 
     # ---------------------------------------------------------------- typing and row checks
-    def typed_query(self, source: str) -> tuple[str, dict[str, Any]]:
+    def typed_query(self, source: str, file_index: int) -> tuple[str, dict[str, Any]]:
         """One pass of projection levels: trim (t) → missing tokens (n) → plain cast (p) →
         export formats where the cast failed (s) → final checks (f) → typed values plus
         the list of each bad row's problems.
@@ -229,23 +226,21 @@ class _Pipeline:
         items = ", ".join(f"CASE WHEN {cond} THEN {item} END" for cond, item in conditions)
         errors = f"CASE WHEN {any_bad} THEN list_filter([{items}], x -> x IS NOT NULL) END"
         sql = (
-            f"WITH t AS (SELECT {', '.join(trim_cols)} FROM ({source})), "
-            f"n AS (SELECT {', '.join(norm_cols)} FROM t), "
+            f"WITH t AS (SELECT __idx, {', '.join(trim_cols)} FROM ({source})), "
+            f"n AS (SELECT __idx, {', '.join(norm_cols)} FROM t), "
             f"p AS (SELECT *, {', '.join(fast_cols)} FROM n), "
             f"s AS (SELECT *, {', '.join(slow_cols)} FROM p), "
             f"f AS (SELECT *, {', '.join(final_cols)} FROM s) "
-            f"SELECT {', '.join(out_cols)}, {errors} AS __errors FROM f"
+            f"SELECT CAST({int(file_index)} AS SMALLINT) AS __file, __idx, {', '.join(out_cols)}, "
+            f"{errors} AS __errors FROM f"
         )
         return sql, params
 
     def build_typed(self) -> str:
-        """The typed table, file after file, in source order (so rowid identifies each row)."""
+        """The typed table: every source's rows, typed, with their problems."""
         typed = self.t("typed")
-        starts, counts = [], []
-        self.con.execute("SET preserve_insertion_order = true")
         for i, part in enumerate(self.parts):
-            sql, params = self.typed_query(part.typing_sql)
-            before = self.rows_read
+            sql, params = self.typed_query(part.typing_sql, i)
             if i == 0:
                 self.con.execute(
                     f"CREATE OR REPLACE TEMP TABLE {q(typed)} AS {sql}", {**part.params, **params}
@@ -253,19 +248,11 @@ class _Pipeline:
                 self.temp_tables.append(typed)
             else:
                 self.con.execute(f"INSERT INTO {q(typed)} {sql}", {**part.params, **params})
-            total, last = self.con.execute(f"SELECT count(*), max(rowid) FROM {q(typed)}").fetchone()  # type: ignore[misc]
-            self.rows_read = int(total)
-            n = self.rows_read - before
-            # Appends get consecutive rowids (inside a transaction they start at a large offset).
-            starts.append(int(last) - n + 1 if n else 0)
-            counts.append(n)
-        # Nothing after this needs order; letting DuckDB reorder is faster.
-        self.con.execute("SET preserve_insertion_order = false")
+        self.rows_read = int(self.con.execute(f"SELECT count(*) FROM {q(typed)}").fetchone()[0])  # type: ignore[index]
         self.temp_table(
             "files",
-            "SELECT * FROM (SELECT unnest(?::INTEGER[]) AS __file, unnest(?::VARCHAR[]) AS name, "
-            "unnest(?::BIGINT[]) AS start, unnest(?::BIGINT[]) AS n)",
-            [list(range(len(self.parts))), [p.name for p in self.parts], starts, counts],
+            "SELECT * FROM (SELECT CAST(unnest(?::INTEGER[]) AS SMALLINT) AS __file, unnest(?::VARCHAR[]) AS name)",
+            [list(range(len(self.parts))), [p.name for p in self.parts]],
         )
         return typed
 
@@ -274,8 +261,9 @@ class _Pipeline:
         ent = self.entity
         errors = self.temp_table(
             "errors",
-            'SELECT __rid, e.c AS "column", e.r AS code, e.d AS detail, CAST(NULL AS BIGINT) AS first_rid FROM '
-            f"(SELECT rowid AS __rid, unnest(__errors) AS e FROM {q(typed)} WHERE __errors IS NOT NULL)",
+            'SELECT __file, __idx, e.c AS "column", e.r AS code, e.d AS detail, CAST(NULL AS SMALLINT) AS first_file, '
+            f"CAST(NULL AS BIGINT) AS first_idx FROM (SELECT __file, __idx, unnest(__errors) AS e FROM {q(typed)} "
+            "WHERE __errors IS NOT NULL)",
         )
         keys = ", ".join(q(k) for k in ent.natural_key)
         # A hash of the key is a cheap single-column pre-check; the exact check runs only on a hit.
@@ -284,11 +272,12 @@ class _Pipeline:
             f"GROUP BY 1 HAVING count(*) > 1)"
         ).fetchone()[0]  # type: ignore[index]
         if suspect:
-            window = f"PARTITION BY {keys} ORDER BY __rid"
+            window = f"PARTITION BY {keys} ORDER BY __file, __idx"
             self.con.execute(
-                f"INSERT INTO {q(errors)} SELECT __rid, {_lit(ent.natural_key[0])}, 'duplicate_key', NULL, first_rid "
-                f"FROM (SELECT __rid, row_number() OVER ({window}) AS rn, first_value(__rid) OVER ({window}) AS first_rid "
-                f"FROM (SELECT rowid AS __rid, {keys} FROM {q(typed)} WHERE __errors IS NULL)) WHERE rn > 1"
+                f"INSERT INTO {q(errors)} SELECT __file, __idx, {_lit(ent.natural_key[0])}, 'duplicate_key', NULL, "
+                f"first_file, first_idx FROM (SELECT __file, __idx, row_number() OVER ({window}) AS rn, "
+                f"first_value(__file) OVER ({window}) AS first_file, first_value(__idx) OVER ({window}) AS first_idx "
+                f"FROM {q(typed)} WHERE __errors IS NULL) WHERE rn > 1"
             )
         for fk in ent.foreign_keys:
             col = q(fk.column)
@@ -309,8 +298,8 @@ class _Pipeline:
             if self.con.execute(f"SELECT count(*) FROM {q(unknown)}").fetchone()[0]:  # type: ignore[index]
                 detail = " / ".join(f"{e}.{c}" for e, c in fk.targets)
                 self.con.execute(
-                    f"INSERT INTO {q(errors)} SELECT t.rowid, {_lit(fk.column)}, 'unknown_reference', "
-                    f"{_lit(detail)}, NULL FROM {q(typed)} t SEMI JOIN {q(unknown)} u ON t.{col} = u.value"
+                    f"INSERT INTO {q(errors)} SELECT t.__file, t.__idx, {_lit(fk.column)}, 'unknown_reference', "
+                    f"{_lit(detail)}, NULL, NULL FROM {q(typed)} t SEMI JOIN {q(unknown)} u ON t.{col} = u.value"
                 )
         return errors
 
@@ -319,14 +308,16 @@ class _Pipeline:
         ent = self.entity
         cols = ", ".join(q(c) for c in ent.column_names)
         valid = self.t("valid")
-        bad_rows = self.con.execute(f"SELECT count(DISTINCT __rid) FROM {q(errors)}").fetchone()[0]  # type: ignore[index]
+        bad_rows = self.con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT __file, __idx FROM {q(errors)})"
+        ).fetchone()[0]  # type: ignore[index]
         n_valid = self.rows_read - int(bad_rows)
         self.has_errors = bool(bad_rows)
         if bad_rows:
             tcols = ", ".join(f"t.{q(c)}" for c in ent.column_names)
             source = (
-                f"SELECT {tcols} FROM {q(typed)} t ANTI JOIN (SELECT DISTINCT __rid FROM {q(errors)}) e "
-                "ON t.rowid = e.__rid"
+                f"SELECT {tcols} FROM {q(typed)} t ANTI JOIN (SELECT DISTINCT __file, __idx FROM {q(errors)}) e "
+                "ON t.__file = e.__file AND t.__idx = e.__idx"
             )
         else:
             source = f"SELECT {cols} FROM {q(typed)}"
@@ -383,14 +374,13 @@ class _Pipeline:
         )
         wanted = self.temp_table(
             "wanted",
-            f"SELECT DISTINCT f.__file, x.rid - f.start AS __idx FROM (SELECT __rid AS rid FROM {q(errors)} "
-            f"UNION SELECT first_rid FROM {q(errors)} WHERE first_rid IS NOT NULL) x "
-            f"JOIN {files} f ON x.rid >= f.start AND x.rid < f.start + f.n",
+            f"SELECT __file, __idx FROM {q(errors)} UNION "
+            f"SELECT first_file, first_idx FROM {q(errors)} WHERE first_idx IS NOT NULL",
         )
         raw_rows = self.t("raw_rows")
         for i, part in enumerate(self.parts):
             sql = (
-                f"SELECT {i} AS __file, s.* FROM ({part.numbered_sql}) s SEMI JOIN "
+                f"SELECT CAST({i} AS SMALLINT) AS __file, s.* FROM ({part.numbered_sql}) s SEMI JOIN "
                 f"(SELECT __idx FROM {q(wanted)} WHERE __file = {i}) w ON s.__idx = w.__idx"
             )
             if i == 0:
@@ -407,10 +397,9 @@ class _Pipeline:
             f'SELECT f.name AS file, s.__row AS row_number, e."column", {raw_value} AS raw_value, e.code, '
             f"format(r.zh, coalesce({raw_value}, ''), {detail}) AS reason_zh, "
             f"format(r.en, coalesce({raw_value}, ''), {detail}) AS reason_en, {raw_row} AS raw_row "
-            f"FROM {q(errors)} e JOIN {files} f ON e.__rid >= f.start AND e.__rid < f.start + f.n "
-            f"JOIN {q(raw_rows)} s ON s.__file = f.__file AND s.__idx = e.__rid - f.start "
-            f"LEFT JOIN {files} ff ON e.first_rid >= ff.start AND e.first_rid < ff.start + ff.n "
-            f"LEFT JOIN {q(raw_rows)} fr ON fr.__file = ff.__file AND fr.__idx = e.first_rid - ff.start "
+            f"FROM {q(errors)} e JOIN {files} f ON f.__file = e.__file "
+            f"JOIN {q(raw_rows)} s ON s.__file = e.__file AND s.__idx = e.__idx "
+            f"LEFT JOIN {q(raw_rows)} fr ON fr.__file = e.first_file AND fr.__idx = e.first_idx "
             f"JOIN {q(reasons)} r ON r.code = e.code",
         )
         # Reloading a file must not duplicate its open rejects.
@@ -421,7 +410,9 @@ class _Pipeline:
             f'AND o."column" IS NOT DISTINCT FROM x."column" AND o.reason_code = x.code AND o.raw_row = x.raw_row)',
             [self.batch_id, ent.name, rejected_status, ent.name],
         )
-        n = self.con.execute(f"SELECT count(DISTINCT __rid) FROM {q(errors)}").fetchone()[0]  # type: ignore[index]
+        n = self.con.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT __file, __idx FROM {q(errors)})"
+        ).fetchone()[0]  # type: ignore[index]
         return int(n)
 
     def run(self, progress: Progress | None) -> tuple[int, int, int, int, int]:
@@ -469,7 +460,7 @@ def _memory_guard(con: duckdb.DuckDBPyConnection, workdir: str) -> Callable[[], 
     """Bound the load's memory (DuckDB spills to its temp directory beyond it); returns a restore function."""
     old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
     con.execute("SET memory_limit = '1200MB'")
-    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET preserve_insertion_order = false")
 
     def restore() -> None:
         con.execute("SET preserve_insertion_order = true")
@@ -499,15 +490,17 @@ def load_files(
     >>> (r.rows_loaded, r.rows_rejected)
     (1, 1)
     """
-    ent = get_entity(entity)
+    try:
+        ent = get_entity(entity)
+    except UserInputError as exc:
+        named = ", ".join(str(f) for f in files)
+        raise type(exc)(exc.zh, exc.en, **{**exc.context, "file": named}) from None
     if isinstance(mapping, str | Path):
         mapping = Mapping.from_yaml(mapping)
     mapping = mapping or Mapping()
     mapping.validate_for(ent)
     paths = [Path(f) for f in files]
     if not paths:
-        from chainsight._errors import UserInputError
-
         raise UserInputError("没有指定文件", "no files given", entity=entity)
     started = dt.datetime.now()
     batch_id = new_batch_id()
@@ -528,8 +521,6 @@ def load_files(
                 pipe.add_part(str(p), raw, resolved, mapping.constants)
                 result.encodings.append(raw.encoding)
             checksum = file_checksum(paths)
-            # Row numbers are fixed now (rowid of the raw tables); later steps need no order.
-            con.execute("SET preserve_insertion_order = false")
             with warehouse.transaction():
                 rows = pipe.run(progress)
                 (
@@ -592,7 +583,6 @@ def retry_rejects(
                     f"json_extract_string(raw_row, {_lit('$.' + json.dumps(c))}) AS {q(c)}"
                     for c in ent.column_names
                 )
-                con.execute("SET preserve_insertion_order = true")
                 for i, name in enumerate(files):
                     rows_table = pipe.temp_table(
                         f"retry_{i}",

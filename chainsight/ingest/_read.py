@@ -1,8 +1,10 @@
-"""Reading source files into a DuckDB temp table of text columns.
+"""Reading source files as text columns with an explicit row index.
 
-Each reader returns a :class:`RawFile`: the temp table holding the file's rows as
-VARCHAR (row order = file order, so ``rowid`` gives the row number), its headers,
-and the offset from ``rowid`` to the physical row number a person sees.
+Each reader returns a :class:`RawFile`: a temp table (small formats) or a SQL
+fragment over DuckDB's CSV reader (large files are never copied), whose rows carry
+``__idx`` — the 0-based position in the file — and VARCHAR columns, plus the offset
+from ``__idx`` to the physical row number a person sees. Row order is never trusted:
+DuckDB may reorder rows of parallel scans, so position travels as data.
 """
 
 from __future__ import annotations
@@ -260,10 +262,14 @@ def read_excel(
         raise
     except Exception as exc:
         raise _fail(path, f"无法读取工作表:{exc}", f"cannot read the sheet: {exc}") from None
-    con.register(f"{table}__arrow", batch)
+    headers = list(batch.schema.names)
+    import numpy as np
+    import pyarrow as pa
+
+    indexed = pa.Table.from_batches([batch]).append_column("__idx", pa.array(np.arange(batch.num_rows)))
+    con.register(f"{table}__arrow", indexed)
     con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM "{table}__arrow"')
     con.unregister(f"{table}__arrow")
-    headers = list(batch.schema.names)
     return RawFile(table, headers, header_idx + 2, batch.num_rows)
 
 
@@ -284,7 +290,9 @@ def _read_typed(
 
         select = ", ".join(text(c[0], c[1]) for c in cols)
         con.execute(
-            f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT {select} FROM {reader_sql}', [str(path)]
+            f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT ordinality - 1 AS __idx, {select} '
+            f"FROM {reader_sql} WITH ORDINALITY",
+            [str(path)],
         )
     except duckdb.Error as exc:
         raise _fail(

@@ -6,11 +6,23 @@ from chainsight.model._entities import ENTITIES, LOAD_ORDER
 from chainsight.model._spec import Column
 
 _HEAD = {
-    "en": ("# The canonical data model", "Generated from `chainsight/model/_entities.py` by "
-           "`python -m chainsight.model.docs`; do not edit by hand.",
-           ("column", "type", "required", "rule", "meaning"), "Natural key", "References", "yes"),
-    "zh": ("# 标准数据模型", "由 `chainsight/model/_entities.py` 经 `python -m chainsight.model.docs` 生成,请勿手工修改。",
-           ("列", "类型", "必填", "规则", "含义"), "业务主键", "外键", "是"),
+    "en": (
+        "# The canonical data model",
+        "Generated from `chainsight/model/_entities.py` by "
+        "`python -m chainsight.model.docs`; do not edit by hand.",
+        ("column", "type", "required", "rule", "meaning"),
+        "Natural key",
+        "References",
+        "yes",
+    ),
+    "zh": (
+        "# 标准数据模型",
+        "由 `chainsight/model/_entities.py` 经 `python -m chainsight.model.docs` 生成,请勿手工修改。",
+        ("列", "类型", "必填", "规则", "含义"),
+        "业务主键",
+        "外键",
+        "是",
+    ),
 }
 
 

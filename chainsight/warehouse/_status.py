@@ -55,8 +55,8 @@ def warehouse_status(wh: Warehouse) -> dict[str, Any]:
         first = last_date = None
         if ent.date_column and rows:
             col = table[ent.date_column]
-            agg = table.aggregate(lo=col.min(), hi=col.max()).execute()
-            first, last_date = agg["lo"].iloc[0], agg["hi"].iloc[0]
+            agg = table.aggregate(lo=col.min(), hi=col.max()).to_pyarrow().to_pylist()[0]
+            first, last_date = agg["lo"], agg["hi"]
         entities.append(
             {
                 "entity": name,

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from chainsight import UserInputError
+from chainsight._errors import MissingColumnsError, UnknownEntityError, UnreadableFileError
 from chainsight.ingest import _load, load_files
 from chainsight.warehouse import Warehouse
 
@@ -82,15 +83,34 @@ def test_exception_mid_retry_leaves_warehouse_unchanged(master, ingest_dir, snap
 
 
 @pytest.mark.parametrize(
-    "name", ["empty.csv", "binary.csv", "truncated.xlsx", "truncated.parquet", "sell_in_missing_column.csv"]
+    ("name", "error"),
+    [
+        ("empty.csv", UnreadableFileError),
+        ("blank_lines.csv", UnreadableFileError),
+        ("binary.csv", UnreadableFileError),
+        ("truncated.xlsx", UnreadableFileError),
+        ("truncated.parquet", UnreadableFileError),
+        ("notes.pdf", UnreadableFileError),
+        ("sell_in_missing_column.csv", MissingColumnsError),
+    ],
 )
-def test_unreadable_file_writes_nothing(master, ingest_dir, snapshot, name):
+def test_unreadable_file_writes_nothing(master, ingest_dir, snapshot, name, error):
     before = snapshot(master)
 
-    with pytest.raises(UserInputError) as info:
+    with pytest.raises(error) as info:
         load_files(master, "sell_in", [ingest_dir / name])
 
     assert name in info.value.message("en") and name in info.value.message("zh")
+    assert snapshot(master) == before
+
+
+def test_unknown_entity_writes_nothing(master, ingest_dir, snapshot):
+    before = snapshot(master)
+
+    with pytest.raises(UnknownEntityError) as info:
+        load_files(master, "sellout", [ingest_dir / "sell_out.tsv"])
+
+    assert isinstance(info.value, UserInputError) and "sellout" in info.value.message("en")
     assert snapshot(master) == before
 
 

@@ -286,3 +286,16 @@ def test_several_files_load_as_one_batch(master, ingest_dir, query):
     assert query(master, "SELECT count(DISTINCT _batch_id), min(_batch_id) FROM sell_in") == [
         (1, result.batch_id)
     ]
+
+
+def test_progress_reports_each_stage(master, ingest_dir):
+    seen: list[str] = []
+
+    load_files(
+        master,
+        "sell_out",
+        [ingest_dir / "sell_out.tsv"],
+        progress=lambda stage, done, total: seen.append(stage),
+    )
+
+    assert {"read", "validate", "merge"} <= set(seen)

@@ -22,7 +22,7 @@ from chainsight.ingest import _parse
 from chainsight.model import ColumnType
 
 # Each example is a batch of values evaluated in one query: many values, few queries.
-SETTINGS = settings(max_examples=15, deadline=None)
+SETTINGS = settings(max_examples=10, deadline=None)
 batches = st.lists
 
 _con = duckdb.connect()
@@ -295,7 +295,7 @@ KNOWN_GARBAGE = [
 ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(texts=batches(st.text(alphabet=NUMBERISH, max_size=12), max_size=60))
 def test_garbage_never_parses_into_a_number(texts):
     texts = [*texts, *KNOWN_GARBAGE]
