@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 SCALE ?= small
 
-.PHONY: setup demo test test-slow lint format bench clean
+.PHONY: setup demo test test-slow test-browser lint format bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: setup lint
 ## Slow and scale tests (run by CI as a separate step).
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
+
+## Browser tests: Playwright driving Debian's Chromium (apt-get install chromium fonts-noto-cjk).
+test-browser: setup
+	$(BIN)/python -m pytest -q -m browser
 
 lint: setup
 	$(BIN)/ruff check chainsight tests bench

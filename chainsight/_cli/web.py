@@ -1,0 +1,253 @@
+"""``chainsight serve`` and ``chainsight users add|list|set-scope|disable|enable|password|token|audit``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from chainsight._cli._common import (
+    JsonOption,
+    LangOption,
+    WarehouseOption,
+    console,
+    current_lang,
+    print_json,
+    print_table,
+)
+from chainsight._errors import UserInputError
+
+AppDbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--appdb",
+        help="App database URL (SQLAlchemy), e.g. sqlite:///app.sqlite or postgresql+psycopg://... "
+        "Default: a SQLite file beside the warehouse.",
+    ),
+]
+ScopeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--scope",
+        help="What the user may see: DIM=VALUE[,VALUE] (e.g. province=浙江省), repeatable; or 'all' / 'none'. "
+        "Default: all for admin/executive/planner, none for the others (deny by default).",
+    ),
+]
+
+
+def _db(appdb: str | None, warehouse: str | None):  # type: ignore[no-untyped-def]
+    from chainsight.appdb import AppDB, default_appdb_url
+    from chainsight.warehouse import resolve_warehouse_path
+
+    return AppDB(appdb or default_appdb_url(resolve_warehouse_path(warehouse)))
+
+
+def _read_password(from_stdin: bool, lang: str) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    zh = lang == "zh"
+    return str(typer.prompt("密码" if zh else "Password", hide_input=True, confirmation_prompt=True))
+
+
+def _fail(exc: UserInputError, lang: str) -> typer.Exit:
+    typer.echo(exc.message(lang), err=True)
+    return typer.Exit(exc.exit_code)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and the ``users`` group to ``app``."""
+
+    @app.command("serve")
+    def serve(
+        host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+        secure_cookies: Annotated[
+            bool | None,
+            typer.Option(
+                "--secure-cookies/--no-secure-cookies",
+                help="Mark cookies Secure. Default: when the request came over HTTPS.",
+            ),
+        ] = None,
+        proxy_headers: Annotated[
+            bool, typer.Option("--proxy-headers", help="Trust X-Forwarded-Proto/For from a reverse proxy.")
+        ] = False,
+    ) -> None:
+        """Serve the web app (cockpit, pages, API at /api, docs at /docs)."""
+        import uvicorn
+
+        from chainsight.web import create_app
+
+        web_app = create_app(warehouse, appdb, secure_cookies=secure_cookies, warm=True)
+        db = web_app.state.db
+        if not db.count_admins():
+            console.print(
+                "[yellow]No administrator yet. Create one: chainsight users add NAME --role admin "
+                "/ 还没有管理员,请先创建。[/yellow]"
+            )
+        console.print(f"Chainsight on http://{host}:{port}  (API docs: /docs)", highlight=False)
+        uvicorn.run(web_app, host=host, port=port, proxy_headers=proxy_headers, log_level="info")
+
+    users = typer.Typer(
+        help="Users of the web app: add, list, set scope and role, disable.", no_args_is_help=True
+    )
+    app.add_typer(users, name="users")
+
+    @users.command("add")
+    def add(
+        username: Annotated[str, typer.Argument(help="Login name.")],
+        role: Annotated[
+            str, typer.Option("--role", help="admin, executive, planner, sales_manager or viewer.")
+        ] = "viewer",
+        scope: ScopeOption = None,
+        name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
+        user_lang: Annotated[
+            str | None, typer.Option("--ui-lang", help="zh or en (default: browser).")
+        ] = None,
+        password_stdin: Annotated[
+            bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+        ] = False,
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+        lang: LangOption = None,
+    ) -> None:
+        """Create a user with a password you type (there is never a default password)."""
+        from chainsight.appdb import parse_scope
+
+        language = current_lang(lang)
+        try:
+            the_scope = parse_scope(scope)
+            password = _read_password(password_stdin, language)
+            user = _db(appdb, warehouse).add_user(
+                username, password, role=role, scope=the_scope, display_name=name, lang=user_lang
+            )
+        except UserInputError as exc:
+            raise _fail(exc, language) from None
+        console.print(f"✓ {user.username} ({user.role}) scope: {user.scope.describe()}", highlight=False)
+
+    @users.command("list")
+    def list_cmd(
+        json_out: JsonOption = False, warehouse: WarehouseOption = None, appdb: AppDbOption = None
+    ) -> None:
+        """Every user: role, scope, state, last sign-in."""
+        people = _db(appdb, warehouse).list_users()
+        if json_out:
+            print_json([u.to_dict() for u in people])
+            return
+        rows = [
+            {
+                "username": u.username,
+                "role": u.role,
+                "scope": u.scope.describe(),
+                "state": "disabled" if u.disabled else "active",
+                "last_login": u.last_login_at.isoformat(timespec="minutes") if u.last_login_at else "—",
+            }
+            for u in people
+        ]
+        print_table(rows, ["username", "role", "scope", "state", "last_login"])
+
+    @users.command("set-scope")
+    def set_scope(
+        username: Annotated[str, typer.Argument(help="Login name.")],
+        scope: ScopeOption = None,
+        role: Annotated[str | None, typer.Option("--role", help="Also change the role.")] = None,
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+        lang: LangOption = None,
+    ) -> None:
+        """Replace what a user may see (and optionally their role); ends their sessions; audited."""
+        from chainsight.appdb import parse_scope
+
+        language = current_lang(lang)
+        try:
+            the_scope = parse_scope(scope)
+            if the_scope is None:
+                raise UserInputError("请用 --scope 指定范围(或 all / none)", "give --scope (or all / none)")
+            user = _db(appdb, warehouse).set_scope(username, the_scope, role=role)
+        except UserInputError as exc:
+            raise _fail(exc, language) from None
+        console.print(f"✓ {user.username} ({user.role}) scope: {user.scope.describe()}", highlight=False)
+
+    @users.command("disable")
+    def disable(
+        username: Annotated[str, typer.Argument(help="Login name.")],
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+        lang: LangOption = None,
+    ) -> None:
+        """Stop a user signing in; ends their sessions and revokes their API tokens."""
+        language = current_lang(lang)
+        try:
+            _db(appdb, warehouse).set_disabled(username, True)
+        except UserInputError as exc:
+            raise _fail(exc, language) from None
+        console.print(f"✓ {username} disabled", highlight=False)
+
+    @users.command("enable")
+    def enable(
+        username: Annotated[str, typer.Argument(help="Login name.")],
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+        lang: LangOption = None,
+    ) -> None:
+        """Let a disabled user sign in again."""
+        language = current_lang(lang)
+        try:
+            _db(appdb, warehouse).set_disabled(username, False)
+        except UserInputError as exc:
+            raise _fail(exc, language) from None
+        console.print(f"✓ {username} enabled", highlight=False)
+
+    @users.command("password")
+    def password(
+        username: Annotated[str, typer.Argument(help="Login name.")],
+        password_stdin: Annotated[bool, typer.Option("--password-stdin")] = False,
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+        lang: LangOption = None,
+    ) -> None:
+        """Set a new password (ends the user's sessions)."""
+        language = current_lang(lang)
+        try:
+            _db(appdb, warehouse).set_password(username, _read_password(password_stdin, language))
+        except UserInputError as exc:
+            raise _fail(exc, language) from None
+        console.print(f"✓ {username}: password changed", highlight=False)
+
+    @users.command("token")
+    def token(
+        username: Annotated[str, typer.Argument(help="Login name.")],
+        token_name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "api",
+        revoke: Annotated[bool, typer.Option("--revoke", help="Revoke the named token instead.")] = False,
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+        lang: LangOption = None,
+    ) -> None:
+        """Create an API token (printed once) for /api: send it as ``Authorization: Bearer <token>``."""
+        language = current_lang(lang)
+        try:
+            db = _db(appdb, warehouse)
+            if revoke:
+                db.revoke_token(username, token_name)
+                console.print(f"✓ token {token_name} of {username} revoked", highlight=False)
+                return
+            secret = db.create_token(username, token_name)
+        except UserInputError as exc:
+            raise _fail(exc, language) from None
+        typer.echo(secret)
+
+    @users.command("audit")
+    def audit(
+        limit: Annotated[int, typer.Option("--limit")] = 50,
+        json_out: JsonOption = False,
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+    ) -> None:
+        """The audit log: sign-ins, user, scope and token changes, newest first."""
+        rows = _db(appdb, warehouse).audit_log(limit=limit)
+        if json_out:
+            print_json(rows)
+            return
+        print_table(rows, ["at", "actor", "action", "target", "detail", "ip"])

@@ -1,0 +1,152 @@
+"""The JSON API under /api: metric list, query, explain, the cockpit; session or bearer-token auth."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from chainsight._errors import UserInputError
+from chainsight.appdb import User, scope_to_dict
+from chainsight.metrics import Metric
+from chainsight.web._auth import Auth
+from chainsight.web._views import Views
+
+MAX_ROWS = 100_000
+
+
+def clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf become null, dates ISO strings."""
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def metric_record(m: Metric) -> dict[str, Any]:
+    return {
+        "name": m.name,
+        "domain": m.domain,
+        "label": {"zh": m.label.zh, "en": m.label.en},
+        "description": {"zh": m.description.zh, "en": m.description.en},
+        "formula": {"zh": m.formula.zh, "en": m.formula.en},
+        "unit": m.unit.value,
+        "kind": m.kind.value,
+        "good_direction": m.good_direction.value,
+        "owner": m.owner,
+        "dimensions": sorted(m.dimensions),
+    }
+
+
+def _pairs(items: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in items:
+        dim, sep, value = item.partition("=")
+        if not sep or not dim.strip() or not value.strip():
+            raise UserInputError(f"where 需要 维度=值,收到 “{item}”", f"where needs DIM=VALUE, got '{item}'")
+        out.setdefault(dim.strip(), []).extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `chainsight users token`.")
+
+
+def api_user(
+    request: Request, _cred: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None
+) -> User:
+    """The caller, from a session cookie or a bearer token; 401 otherwise."""
+    user = request.app.state.auth.user(request)
+    if user is None:
+        raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
+    return user  # type: ignore[no-any-return]
+
+
+CurrentUser = Annotated[User, Depends(api_user)]
+
+
+def api_router(views: Views, auth: Auth, lang_of: Callable[[Request, User | None], str]) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["api"])
+
+    @router.get("/me", summary="The signed-in user, role and scope")
+    def me(user: CurrentUser) -> dict[str, Any]:
+        return user.to_dict()
+
+    @router.get("/metrics", summary="Every metric in the catalog, with zh/en labels and explanations")
+    def metrics(user: CurrentUser) -> list[dict[str, Any]]:
+        return [metric_record(m) for m in views.catalog if not getattr(m, "hidden", False)]
+
+    @router.get("/metrics/{name}", summary="One metric's definition")
+    def metric(name: str, user: CurrentUser) -> dict[str, Any]:
+        return metric_record(views.catalog.get(name))
+
+    @router.get("/query", summary="Compute metrics by dimensions and period, under the caller's scope")
+    def run_query(
+        user: CurrentUser,
+        metrics: Annotated[str, Query(description="Comma-separated metric names", max_length=2000)],
+        by: Annotated[str | None, Query(description="Dimensions, comma-separated", max_length=500)] = None,
+        grain: Annotated[str | None, Query(description="day, week, month, quarter or year")] = None,
+        start: Annotated[dt.date | None, Query(description="First date, inclusive")] = None,
+        end: Annotated[dt.date | None, Query(description="Last date, inclusive")] = None,
+        where: Annotated[list[str] | None, Query(description="DIM=VALUE[,VALUE]; repeatable")] = None,
+        compare: Annotated[str | None, Query(description="pop, yoy, ytd or lfl")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 10_000,
+    ) -> dict[str, Any]:
+        table = views.query(
+            metrics,
+            by=by,
+            grain=grain,
+            start=start,
+            end=end,
+            where=_pairs(where or []),
+            compare=compare,
+            scope=user.scope,
+        )
+        rows = table.slice(0, limit).to_pylist()
+        return clean(
+            {
+                "columns": table.column_names,
+                "rows": rows,
+                "row_count": table.num_rows,
+                "truncated": table.num_rows > limit,
+                "scope": scope_to_dict(user.scope),
+            }
+        )
+
+    @router.get("/explain", summary="Why did a metric move? Drivers and a zh/en summary")
+    def run_explain(
+        user: CurrentUser,
+        metric: Annotated[str, Query(max_length=200)],
+        period: Annotated[str, Query(description="2025-06, 2025-Q2, 2025, 2025-W23 or a day", max_length=40)],
+        vs: Annotated[str | None, Query(description="pop (default), yoy or a period", max_length=40)] = None,
+        by: Annotated[str | None, Query(max_length=500)] = None,
+        top: Annotated[int, Query(ge=1, le=50)] = 5,
+    ) -> dict[str, Any]:
+        from chainsight.metrics import explain
+
+        with views.lock:
+            result = explain(views.wh, metric, period, vs=vs, by=by, top=top, scope=user.scope)
+        return clean(result.to_dict())
+
+    @router.get("/cockpit", summary="Everything the executive cockpit page shows, as JSON")
+    def cockpit(request: Request, user: CurrentUser, lang: str | None = None) -> dict[str, Any]:
+        language = lang if lang in ("zh", "en") else lang_of(request, user)
+        return clean(views.cockpit(user.scope, language))
+
+    @router.get("/audit", summary="The audit log (administrators only)")
+    def audit(
+        user: CurrentUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100, action: str | None = None
+    ) -> list[dict[str, Any]]:
+        if user.role != "admin":
+            raise HTTPException(403, "administrators only")
+        return auth.db.audit_log(limit=limit, action=action)
+
+    return router

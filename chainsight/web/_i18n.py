@@ -1,0 +1,224 @@
+"""Words of the web app in zh-CN and en, locale choice, and numbers as people read them (万/亿 in Chinese)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from chainsight.metrics import Unit
+
+LANGS = ("zh", "en")
+
+# One entry per phrase: (zh, en). Templates call t("key").
+MESSAGES: dict[str, tuple[str, str]] = {
+    "app": ("Chainsight", "Chainsight"),
+    "cockpit": ("经营驾驶舱", "Executive cockpit"),
+    "sales_page": ("销售与渠道", "Sales & channels"),
+    "inventory_page": ("库存与保质期", "Inventory & shelf life"),
+    "data_page": ("数据", "Data"),
+    "glossary": ("指标词典", "Metric glossary"),
+    "api_docs": ("API 文档", "API docs"),
+    "login": ("登录", "Sign in"),
+    "logout": ("退出", "Sign out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "login_failed": ("用户名或密码错误", "Wrong username or password"),
+    "rate_limited": ("登录失败次数过多,请稍后再试", "Too many failed sign-ins; try again later"),
+    "csrf_failed": ("表单已过期,请刷新页面后重试", "The form expired; reload the page and try again"),
+    "as_of": ("数据截至", "Data as of"),
+    "period": ("期间", "Period"),
+    "scope": ("可见范围", "Visible scope"),
+    "scope_all": ("全部", "Everything"),
+    "scope_none": ("无(请联系管理员)", "Nothing (ask an administrator)"),
+    "mom": ("环比", "MoM"),
+    "yoy": ("同比", "YoY"),
+    "no_prior": ("无对比数据", "no prior"),
+    "sales_vs_target": ("销售额与目标(近 13 个月)", "Sales vs target (last 13 months)"),
+    "channel_mix": ("渠道结构", "Channel mix"),
+    "inventory_health": ("库存健康(近 13 个月)", "Inventory health (last 13 months)"),
+    "by_province": ("各省销售额(点击下钻)", "Sales by province (click to drill down)"),
+    "why_changed": ("为什么变了?", "Why did it change?"),
+    "why_hint": (
+        "点击任一指标卡,查看变化的主要原因。",
+        "Click any figure to see what drove its change.",
+    ),
+    "drivers": ("主要驱动因素", "Top drivers"),
+    "member": ("成员", "Member"),
+    "current": ("本期", "Current"),
+    "prior": ("对比期", "Prior"),
+    "contribution": ("贡献", "Contribution"),
+    "formula": ("公式", "Formula"),
+    "unit": ("单位", "Unit"),
+    "owner": ("负责人", "Owner"),
+    "dimensions": ("维度", "Dimensions"),
+    "not_available": ("暂无数据", "Not available"),
+    "service_missing": (
+        "服务水平需要客户订单数据(customer_orders),当前仓库中还没有。",
+        "Service level needs customer order data (customer_orders), which this warehouse does not have yet.",
+    ),
+    "language": ("语言", "Language"),
+    "switch_lang": ("English", "中文"),
+    "explain_link": ("原因", "why"),
+    "drill_up": ("返回上一级", "Up one level"),
+    "all_provinces": ("全部省份", "All provinces"),
+    "load_history": ("加载记录", "Load history"),
+    "rejects": ("被拒绝的行", "Rejected rows"),
+    "forbidden": ("您的角色无权查看此页面", "Your role may not see this page"),
+    "error": ("出错了", "Something went wrong"),
+    "nothing_visible": (
+        "您的可见范围为空,看不到任何数据。请联系管理员设置。",
+        "Your scope is empty, so you see no data. Ask an administrator to set it.",
+    ),
+    "metric": ("指标", "Metric"),
+    "value": ("数值", "Value"),
+    "near_expiry_by_category": ("各品类临期库存", "Near-expiry stock by category"),
+    "inventory_by_site_type": ("各类地点库存金额", "Inventory value by site type"),
+    "online_vs_offline": ("线上与线下(近 13 个月)", "Online vs offline (last 13 months)"),
+    "by_channel": ("各渠道", "By channel"),
+    "domain": ("领域", "Domain"),
+    "entity": ("数据表", "Entity"),
+    "rows_loaded": ("加载行数", "Rows loaded"),
+    "rows_rejected": ("拒绝行数", "Rows rejected"),
+    "finished_at": ("完成时间", "Finished"),
+    "outcome": ("结果", "Outcome"),
+    "file": ("文件", "File"),
+    "row": ("行", "Row"),
+    "column": ("列", "Column"),
+    "raw_value": ("原始值", "Raw value"),
+    "reason": ("原因", "Reason"),
+    "analyses": ("分析", "Analyses"),
+}
+
+# Metric domains as section titles in the glossary.
+DOMAIN_LABELS: dict[str, tuple[str, str]] = {
+    "sales": ("销售", "Sales"),
+    "channels": ("渠道", "Channels"),
+    "sell_through": ("终端动销", "Sell-through"),
+    "inventory": ("库存", "Inventory"),
+    "shelf_life": ("保质期", "Shelf life"),
+    "procurement": ("采购", "Procurement"),
+    "production": ("生产", "Production"),
+    "service": ("服务水平", "Service"),
+    "forecast": ("预测", "Forecast"),
+}
+
+
+def translate(key: str, lang: str) -> str:
+    zh, en = MESSAGES.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+def negotiate(accept_language: str | None) -> str:
+    """zh when the browser prefers Chinese over English, else en.
+
+    >>> negotiate("zh-CN,zh;q=0.9,en;q=0.8")
+    'zh'
+    >>> negotiate("en-US,en;q=0.9,zh;q=0.5")
+    'en'
+    >>> negotiate(None)
+    'en'
+    """
+    best, best_q = "en", -1.0
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        if not tag:
+            continue
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        lang = "zh" if tag.startswith("zh") else "en" if tag.startswith("en") else None
+        # earlier tags win ties, as browsers list them by preference
+        if lang and q - i * 1e-6 > best_q:
+            best, best_q = lang, q - i * 1e-6
+    return best
+
+
+def _nan(value: float | int | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def compact_number(value: float, lang: str, digits: int = 2) -> str:
+    """A large number the way a reader says it: 1.23亿 / 456.7万 in Chinese, 1.23B / 456.7K in English.
+
+    >>> compact_number(123456789, "zh"), compact_number(4567000, "zh"), compact_number(9876, "zh")
+    ('1.23亿', '456.7万', '9,876')
+    >>> compact_number(123456789, "en"), compact_number(4567000, "en"), compact_number(98765, "en")
+    ('123.5M', '4.57M', '98.8K')
+    """
+    a, sign = abs(value), "-" if value < 0 else ""
+    steps = ((1e8, "亿"), (1e4, "万")) if lang == "zh" else ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+    for size, suffix in steps:
+        if a >= size:
+            n = a / size
+            places = digits if n < 10 else 1
+            return f"{sign}{n:,.{places}f}{suffix}"
+    return f"{sign}{a:,.0f}" if a >= 100 or float(a).is_integer() else f"{sign}{a:,.2f}"
+
+
+def fmt_value(value: float | int | None, unit: Unit | str, lang: str, *, signed: bool = False) -> str:
+    """A metric value for a page: money and quantities compact (¥1.23亿), percentages to 0.1.
+
+    >>> fmt_value(123456789, Unit.CNY, "zh"), fmt_value(0.9731, Unit.PCT, "en"), fmt_value(None, Unit.CNY, "en")
+    ('¥1.23亿', '97.3%', '—')
+    >>> fmt_value(-52000, Unit.CNY, "zh", signed=True), fmt_value(12.25, Unit.DAYS, "zh")
+    ('-¥5.20万', '12.2 天')
+    """
+    if _nan(value):
+        return "—"
+    assert value is not None
+    unit = Unit(unit)
+    sign = "+" if signed and value > 0 else ""
+    if unit is Unit.PCT:
+        return f"{sign}{value * 100:.1f}%"
+    if unit is Unit.DAYS:
+        return f"{sign}{value:,.1f} {'天' if lang == 'zh' else 'days'}"
+    if unit is Unit.RATIO:
+        return f"{sign}{value:,.2f}×"
+    body = compact_number(abs(value), lang)
+    neg = "-" if value < 0 else ""
+    if unit is Unit.CNY:
+        return f"{sign}{neg}¥{body}"
+    return f"{sign}{neg}{body}"
+
+
+def fmt_change(value: float | None, unit: Unit | str, lang: str) -> str:
+    """A change: percentages move in percentage points (个百分点 / pp), everything else signed."""
+    unit = Unit(unit)
+    if unit is Unit.PCT and not _nan(value):
+        assert value is not None
+        points = round(value * 100, 1) + 0.0
+        return f"{'+' if points > 0 else ''}{points:.1f} {'个百分点' if lang == 'zh' else 'pp'}"
+    return fmt_value(value, unit, lang, signed=True)
+
+
+def fmt_pct_change(value: float | None) -> str:
+    if _nan(value):
+        return "—"
+    assert value is not None
+    return f"{'+' if value > 0 else ''}{value * 100:.1f}%"
+
+
+def fmt_date(value: dt.date | None, lang: str) -> str:
+    """A date for a page.
+
+    >>> fmt_date(dt.date(2026, 10, 31), "zh"), fmt_date(dt.date(2026, 10, 31), "en")
+    ('2026年10月31日', '31 Oct 2026')
+    """
+    if value is None:
+        return "—"
+    if lang == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return value.strftime("%-d %b %Y")
+
+
+def fmt_month(value: dt.date, lang: str) -> str:
+    """A month for a page.
+
+    >>> fmt_month(dt.date(2026, 10, 1), "zh"), fmt_month(dt.date(2026, 10, 1), "en")
+    ('2026年10月', 'Oct 2026')
+    """
+    return f"{value.year}年{value.month}月" if lang == "zh" else value.strftime("%b %Y")
