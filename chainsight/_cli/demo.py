@@ -1,0 +1,186 @@
+"""``chainsight demo generate|run``: thin shells over :mod:`chainsight.demo`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from chainsight._cli._common import (
+    JsonOption,
+    LangOption,
+    WarehouseOption,
+    console,
+    current_lang,
+    err_console,
+    print_json,
+    print_table,
+)
+
+ScaleOption = Annotated[
+    str,
+    typer.Option(
+        "--scale", "-s", help="tiny (CI, seconds) · small (~1M fact rows) · medium (~20M) · large (~200M)."
+    ),
+]
+SeedOption = Annotated[
+    int, typer.Option("--seed", help="Random seed; the same seed writes byte-identical files.")
+]
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    bar = Progress(
+        TextColumn("[bold blue]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+    task: dict[str, TaskID] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        kind = stage.split(":")[0] if stage.startswith("generate") else "load"
+        if kind not in task:
+            task[kind] = bar.add_task(stage, total=total)
+        bar.update(task[kind], description=stage, completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _generate(out: Path, scale: str, seed: int, as_json: bool, lang: str | None) -> None:
+    from chainsight.demo import generate
+
+    started = time.perf_counter()
+    with _progress() as progress:
+        manifest = generate(out, scale=scale, seed=seed, progress=progress)
+    seconds = round(time.perf_counter() - started, 2)
+    data = manifest.to_dict()
+    data["out_dir"] = str(out)
+    data["seconds"] = seconds
+    if as_json:
+        print_json(data)
+        return
+    zh = current_lang(lang) == "zh"
+    print_table(
+        [dict(entity=e.entity, file=e.file, mapping=e.mapping, rows=e.rows) for e in manifest.files],
+        ["entity", "file", "mapping", "rows"],
+        title=(
+            "演示公司 鲜源食品 — 导出文件" if zh else "Demo company 鲜源食品 (XianYuan Foods) — export files"
+        ),
+        headers=(["实体", "文件", "映射", "行数"] if zh else None),
+    )
+    facts = f"{manifest.fact_rows:,}"
+    if zh:
+        console.print(
+            f"已写入 {out}:{len(manifest.files)} 个文件,事实行 {facts},用时 {seconds} 秒。"
+            f"预埋的业务问题和脏数据见 {out / 'truth.json'}"
+        )
+    else:
+        console.print(
+            f"Wrote {len(manifest.files)} files to {out}: {facts} fact rows in {seconds}s. "
+            f"Planted problems and dirty rows: {out / 'truth.json'}"
+        )
+
+
+def _print_run(summary: dict[str, Any], lang: str | None) -> None:
+    zh = current_lang(lang) == "zh"
+    cols = ["entity", "files", "rows_read", "rows_loaded", "rows_updated", "rows_duplicate", "rows_rejected"]
+    rows = [*summary["entities"], dict(entity="total" if not zh else "合计", **summary["totals"])]
+    print_table(
+        rows,
+        cols,
+        title=(
+            f"演示公司已加载到 {summary['warehouse']}"
+            if zh
+            else f"Demo company loaded into {summary['warehouse']}"
+        ),
+        headers=(
+            ["实体", "文件", "读取", "新增", "更新", "重复", "拒绝"]
+            if zh
+            else ["entity", "files", "read", "loaded", "updated", "duplicate", "rejected"]
+        ),
+    )
+    rj = summary["rejects"]
+    if rj["match"]:
+        msg = (
+            f"[green]✓[/green] 预埋的 {rj['expected']} 行脏数据全部被拒绝,原因正确;没有其他行被拒绝。"
+            if zh
+            else f"[green]✓[/green] exactly the {rj['expected']} planted bad rows were rejected, with the right reasons."
+        )
+    else:
+        msg = (
+            f"[yellow]![/yellow] 拒绝行与预埋不一致:意外 {len(rj['unexpected'])} 行,遗漏 {len(rj['missing'])} 行"
+            if zh
+            else f"[yellow]![/yellow] rejects differ from the planted ones: {len(rj['unexpected'])} "
+            f"unexpected, {len(rj['missing'])} missing"
+        )
+    console.print(msg)
+    gen = "reused" if not summary["generated"] else f"{summary['generate_seconds']}s"
+    if zh:
+        console.print(
+            f"生成:{'沿用已有文件' if not summary['generated'] else str(summary['generate_seconds']) + ' 秒'};"
+            f"加载:{summary['load_seconds']} 秒。查看拒绝行:chainsight rejects;数据概况:chainsight status"
+        )
+    else:
+        console.print(
+            f"Generate: {gen}; load: {summary['load_seconds']}s. Next: chainsight status · chainsight rejects"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``demo`` command group to ``app``."""
+    demo = typer.Typer(
+        name="demo",
+        help="A realistic demo company (鲜源食品, a Chinese food & beverage maker) as ERP exports, with planted "
+        "problems described in truth.json.",
+        no_args_is_help=True,
+        rich_markup_mode="rich",
+    )
+
+    @demo.command("generate")
+    def generate_cmd(
+        out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the export files into.")],
+        scale: ScaleOption = "tiny",
+        seed: SeedOption = 0,
+        as_json: JsonOption = False,
+        lang: LangOption = None,
+    ) -> None:
+        """Write the demo company's export files, manifest.json and truth.json into --out."""
+        _generate(out, scale, seed, as_json, lang)
+
+    @demo.command("run")
+    def run_cmd(
+        scale: ScaleOption = "small",
+        seed: SeedOption = 0,
+        out: Annotated[
+            Path | None,
+            typer.Option("--out", "-o", help="Folder for the files (default ./chainsight-demo/SCALE)."),
+        ] = None,
+        warehouse: WarehouseOption = None,
+        as_json: JsonOption = False,
+        lang: LangOption = None,
+    ) -> None:
+        """Generate the demo company (if not already in --out) and load every file through the real loader."""
+        from chainsight.demo import run
+        from chainsight.warehouse import resolve_warehouse_path
+
+        folder = out or Path("chainsight-demo") / scale
+        with _progress() as progress:
+            summary = run(
+                folder, resolve_warehouse_path(warehouse), scale=scale, seed=seed, progress=progress
+            )
+        if as_json:
+            print_json(summary)
+        else:
+            _print_run(summary, lang)
+
+    app.add_typer(demo)
