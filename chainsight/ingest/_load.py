@@ -21,7 +21,14 @@ import duckdb
 from chainsight._errors import UserInputError
 from chainsight.ingest import _parse
 from chainsight.ingest._mapping import Mapping
-from chainsight.ingest._read import RawFile, expected_headers, make_workdir, read_any
+from chainsight.ingest._read import (
+    RawFile,
+    csv_error,
+    csv_retry_serial,
+    expected_headers,
+    make_workdir,
+    read_any,
+)
 from chainsight.ingest._reasons import reason_texts
 from chainsight.model import ColumnType, Entity, get_entity
 from chainsight.warehouse import LOAD_HISTORY, REJECTS, Warehouse, history_table
@@ -241,13 +248,24 @@ class _Pipeline:
         typed = self.t("typed")
         for i, part in enumerate(self.parts):
             sql, params = self.typed_query(part.typing_sql, i)
+            statement = (
+                f"CREATE OR REPLACE TEMP TABLE {q(typed)} AS {sql}"
+                if i == 0
+                else f"INSERT INTO {q(typed)} {sql}"
+            )
+            try:
+                try:
+                    self.con.execute(statement, {**part.params, **params})
+                except duckdb.Error as exc:
+                    if not csv_retry_serial(part.params, exc):
+                        raise
+                    self.con.execute(statement, {**part.params, **params})
+            except duckdb.Error as exc:
+                if "CSV" not in str(exc):
+                    raise
+                raise csv_error(part.name, exc) from None
             if i == 0:
-                self.con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {q(typed)} AS {sql}", {**part.params, **params}
-                )
                 self.temp_tables.append(typed)
-            else:
-                self.con.execute(f"INSERT INTO {q(typed)} {sql}", {**part.params, **params})
         self.rows_read = int(self.con.execute(f"SELECT count(*) FROM {q(typed)}").fetchone()[0])  # type: ignore[index]
         self.temp_table(
             "files",

@@ -179,9 +179,10 @@ def read_csv(
         delim = mapping.delimiter or _sniff_header(lines[header_idx : header_idx + 1], expected, None)[1]
     else:
         header_idx, delim = _sniff_header(lines, expected, mapping.delimiter)
-    # Large files are never copied into a table: the pipeline reads them where needed
-    # through this fragment (in file order: the loader keeps insertion order). One counting
-    # scan here proves the file parses and picks the reader mode.
+    # Large files are never copied into a table: the pipeline reads them where needed through
+    # this fragment. Only the header is read here; the loader's single typing pass parses the
+    # rest, turns a CSV error into an UnreadableFileError naming the file, and falls back to the
+    # serial reader when a quoted field holds a line break (see ``csv_retry_serial``).
     key = table.rsplit("_", 1)[-1]
     reader = (
         f"read_csv(${key}_path, all_varchar=true, header=true, skip=${key}_skip, delim=${key}_delim, "
@@ -194,21 +195,25 @@ def read_csv(
         f"{key}_parallel": True,
     }
     try:
-        try:
-            rows = con.execute(f"SELECT count(*) FROM {reader}", params).fetchone()[0]  # type: ignore[index]
-        except duckdb.Error as exc:
-            # A quoted field with a line break (a remark, an address) needs the serial reader.
-            if "quoted new lines" not in str(exc):
-                raise
-            params[f"{key}_parallel"] = False
-            rows = con.execute(f"SELECT count(*) FROM {reader}", params).fetchone()[0]  # type: ignore[index]
         headers = [d[0] for d in con.execute(f"SELECT * FROM {reader} LIMIT 0", params).description]
     except duckdb.Error as exc:
         raise _fail(path, f"无法解析 CSV:{exc}", f"cannot parse the CSV: {exc}") from None
     # Header line is header_idx + 1 (1-based); the first data row (ordinality 1) is header_idx + 2.
-    return RawFile(
-        table, headers, header_idx + 2, int(rows), encoding, sql=f"SELECT * FROM {reader}", params=params
-    )
+    return RawFile(table, headers, header_idx + 2, -1, encoding, sql=f"SELECT * FROM {reader}", params=params)
+
+
+def csv_retry_serial(params: dict[str, Any], error: Exception) -> bool:
+    """After a CSV error: switch the reader to serial mode when that is the cure; True if switched."""
+    flags = [k for k in params if k.endswith("_parallel") and params[k]]
+    if "quoted new lines" in str(error) and flags:
+        for k in flags:
+            params[k] = False
+        return True
+    return False
+
+
+def csv_error(path: str, error: Exception) -> UnreadableFileError:
+    return UnreadableFileError(f"无法解析 CSV:{error}", f"cannot parse the CSV: {error}", file=path)
 
 
 # --------------------------------------------------------------------------- excel
