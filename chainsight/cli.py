@@ -290,7 +290,7 @@ def main() -> None:
     """Entry point: run the app, turning user errors into one clear line and exit status 2."""
     lang = _lang_from_argv(sys.argv[1:])
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
     except UserInputError as exc:
         err_console.print(f"[bold red]✗[/bold red] {exc.message(lang)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
@@ -315,6 +315,9 @@ def main() -> None:
             soft_wrap=True,
         )
         sys.exit(70)
+    # In non-standalone mode Typer returns a command's typer.Exit code instead of exiting.
+    if isinstance(rc, int) and rc:
+        sys.exit(rc)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,64 @@
+"""Small statistics on aggregated frames: OLS with cluster-robust errors, detrending, correlation CIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+__all__ = ["OlsFit", "corr_ci", "ols_cluster"]
+
+
+@dataclass(frozen=True, slots=True)
+class OlsFit:
+    """Coefficients, cluster-robust (CR1) standard errors and degrees of freedom for t intervals."""
+
+    coef: np.ndarray
+    se: np.ndarray
+    df: int
+    n: int
+    clusters: int
+
+    def ci(self, i: int, level: float = 0.95) -> tuple[float, float]:
+        """Two-sided ``level`` confidence interval of coefficient ``i`` (t with clusters − 1 df)."""
+        q = float(stats.t.ppf(0.5 + level / 2, max(self.df, 1)))
+        return float(self.coef[i] - q * self.se[i]), float(self.coef[i] + q * self.se[i])
+
+    def p_value(self, i: int) -> float:
+        """Two-sided p-value of coefficient ``i`` being zero."""
+        if not self.se[i] > 0:
+            return float("nan")
+        return float(2 * stats.t.sf(abs(self.coef[i] / self.se[i]), max(self.df, 1)))
+
+
+def ols_cluster(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> OlsFit:
+    """Least squares of ``y`` on ``x`` with CR1 cluster-robust standard errors over ``groups``.
+
+    Collinear columns are handled with the pseudo-inverse (their coefficients are not interpretable; the
+    callers only read columns that are identified).
+    """
+    n, k = x.shape
+    xtx = x.T @ x
+    xtx_inv = np.linalg.pinv(xtx, hermitian=True)
+    beta = xtx_inv @ (x.T @ y)
+    resid = y - x @ beta
+    _, g_idx = np.unique(groups, return_inverse=True)
+    g = int(g_idx.max()) + 1 if n else 0
+    scores = np.zeros((g, k))
+    np.add.at(scores, g_idx, x * resid[:, None])
+    meat = scores.T @ scores
+    rank = int(np.linalg.matrix_rank(xtx, hermitian=True))
+    adj = (g / max(g - 1, 1)) * ((n - 1) / max(n - rank, 1))
+    cov = adj * xtx_inv @ meat @ xtx_inv
+    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    return OlsFit(beta, se, g - 1, n, g)
+
+
+def corr_ci(r: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Fisher-z confidence interval of a Pearson correlation from ``n`` pairs."""
+    if n <= 3 or not np.isfinite(r):
+        return float("nan"), float("nan")
+    z = np.arctanh(np.clip(r, -0.999999, 0.999999))
+    q = float(stats.norm.ppf(0.5 + level / 2)) / np.sqrt(n - 3)
+    return float(np.tanh(z - q)), float(np.tanh(z + q))
