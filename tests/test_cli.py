@@ -93,13 +93,13 @@ def load_master(cli, wh_path: Path, *entities: str) -> None:
 
 
 # --------------------------------------------------------------------------- entities
-def test_entities_json_lists_all_23_entities_with_columns_and_descriptions(cli):
+def test_entities_json_lists_all_24_entities_with_columns_and_descriptions(cli):
     code, out, _ = cli("entities", "--json")
 
     assert code == 0
     data = json.loads(out)
     assert [e["entity"] for e in data] == list(LOAD_ORDER)
-    assert len(data) == 23
+    assert len(data) == 24
     for e in data:
         spec = ENTITIES[e["entity"]]
         assert e["label"]["zh"] and e["label"]["en"] and e["description"]["zh"] and e["description"]["en"]

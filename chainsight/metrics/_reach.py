@@ -79,33 +79,6 @@ PENDING_ENTITIES: dict[str, Entity] = {
         (ForeignKey("sku", (("products", "sku"),)), ForeignKey("channel_id", (("channels", "channel_id"),))),
         date_column="period",
     ),
-    "customer_orders": Entity(
-        "customer_orders",
-        Text("客户订单", "Customer orders"),
-        Text(
-            "客户订货行:订货数量、要求到货日期与实际发货",
-            "Customer order lines: ordered, requested date and shipped",
-        ),
-        EntityKind.TRANSACTION,
-        "sales",
-        (
-            Column("order_id", _S, Text("订单号", "Order number"), True),
-            Column("line_no", _I, Text("行号", "Line number"), True),
-            Column("order_date", _D, Text("下单日期", "Order date"), True),
-            Column("requested_date", _D, Text("要求到货日期", "Requested delivery date"), True),
-            Column("customer_id", _S, Text("客户编码", "Customer code"), True),
-            Column("sku", _S, Text("产品编码", "SKU"), True),
-            Column("ordered_qty", _N, Text("订货数量", "Ordered quantity"), True, min=0),
-            Column("shipped_qty", _N, Text("已发货数量", "Shipped quantity")),
-            Column("last_shipped_date", _D, Text("最后发货日期", "Last shipment date")),
-        ),
-        ("order_id", "line_no"),
-        (
-            ForeignKey("customer_id", (("customers", "customer_id"),)),
-            ForeignKey("sku", (("products", "sku"),)),
-        ),
-        date_column="requested_date",
-    ),
 }
 
 # ---------------------------------------------------------------- derived tables

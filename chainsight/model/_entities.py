@@ -486,6 +486,44 @@ _ENTITIES: tuple[Entity, ...] = (
     ),
     # ---------------------------------------------------------------- transactions
     Entity(
+        "customer_orders",
+        Text("客户订单", "Customer orders"),
+        Text(
+            "客户订货行:订货数量、要求到货日期与实际发货(计算订单满足率和准时足量率)",
+            "Customer order lines: ordered quantity, requested date and what was shipped (for fill rate and OTIF)",
+        ),
+        EntityKind.TRANSACTION,
+        "sales",
+        (
+            col("order_id", S, "订单号", "Order number", required=True),
+            col("line_no", INT, "行号", "Line number", required=True, min=0),
+            col("order_date", D, "下单日期", "Order date", required=True),
+            col("requested_date", D, "要求到货日期", "Requested delivery date", required=True),
+            col("customer_id", S, "客户编码", "Customer code", required=True),
+            sku(),
+            col("ordered_qty", N, "订货数量", "Ordered quantity", required=True, min=0),
+            col("shipped_qty", N, "已发货数量", "Shipped quantity", min=0),
+            col("last_shipped_date", D, "最后发货日期", "Last shipment date"),
+            site_id(required=False),
+        ),
+        ("order_id", "line_no"),
+        (
+            fk("customer_id", ("customers", "customer_id")),
+            fk("sku", ("products", "sku")),
+            fk("site_id", ("sites", "site_id")),
+        ),
+        (
+            le(
+                "order_date",
+                "requested_date",
+                "requested_before_order",
+                "要求到货日期早于下单日期",
+                "requested date is before order date",
+            ),
+        ),
+        date_column="requested_date",
+    ),
+    Entity(
         "sell_in",
         Text("销售出库(进货)", "Sell-in"),
         Text(
@@ -786,6 +824,7 @@ LOAD_ORDER: tuple[str, ...] = (
     "prices",
     "promotions",
     "targets",
+    "customer_orders",
     "sell_in",
     "sell_out",
     "online_orders",

@@ -225,9 +225,6 @@ ROWS: dict[str, list[tuple[object, ...]]] = {
 PENDING_DDL = {
     "forecasts": "CREATE TABLE forecasts (period DATE, sku VARCHAR, channel_id VARCHAR, region_id VARCHAR, "
     "forecast_qty DOUBLE, actual_qty DOUBLE)",
-    "customer_orders": "CREATE TABLE customer_orders (order_id VARCHAR, line_no BIGINT, order_date DATE, "
-    "requested_date DATE, customer_id VARCHAR, sku VARCHAR, ordered_qty DOUBLE, shipped_qty DOUBLE, "
-    "last_shipped_date DATE)",
 }
 
 

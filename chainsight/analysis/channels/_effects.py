@@ -18,9 +18,13 @@ import numpy as np
 import polars as pl
 
 from chainsight.analysis.channels._data import channel_kinds, offline_weekly, province_names, run
+from chainsight.analysis.channels._scope import restrict_frame
 from chainsight.analysis.channels._stats import ols_cluster
 from chainsight.analysis.channels._text import Finding
+from chainsight.metrics import Scope
 from chainsight.warehouse import Warehouse
+
+TWO_WAY = True
 
 __all__ = ["VERDICTS", "CrossChannelEffects", "cross_channel_effects", "promo_weeks"]
 
@@ -130,7 +134,7 @@ def _fit_province(
     week_d[np.arange(d.height), week_codes] = 1.0
     trend = sku_d * t[:, None]
     x = np.hstack([x_main, sku_d, week_d[:, 1:], trend])
-    fit = ols_cluster(y, x, sku_codes)
+    fit = ols_cluster(y, x, sku_codes, week_codes if TWO_WAY else None)
     lo, hi = fit.ci(0)
     nlo, nhi = fit.ci(1)
     return {
@@ -164,6 +168,7 @@ def cross_channel_effects(
     min_effect: float = 0.05,
     min_weeks: int = 8,
     min_skus: int = 5,
+    scope: Scope | None = None,
 ) -> CrossChannelEffects:
     """Per province: does an online promotion of a SKU cut (cannibalise) or lift its offline sell-out?
 
@@ -171,7 +176,8 @@ def cross_channel_effects(
     provinces the first pass found neutral, so that one cannibalising province does not bias the others'
     baseline. A province is *cannibalising* (*lifting*) when the 95% CI lies below (above) zero and the effect
     is at least ``min_effect`` (5%) in size; otherwise *neutral*. A province needs ``min_skus`` SKUs sold offline
-    in at least ``min_weeks`` weeks (the clusters of the standard errors) for a verdict.
+    in at least ``min_weeks`` weeks (the clusters of the standard errors) for a verdict. The estimation uses
+    every province as a potential control; ``scope`` only limits the provinces returned.
 
     >>> eff = cross_channel_effects(wh)  # doctest: +SKIP
     >>> eff.provinces.select("province", "effect", "ci_low", "ci_high", "verdict")  # doctest: +SKIP
@@ -249,7 +255,8 @@ def cross_channel_effects(
         "region_id",
         *[c for c in out.columns if c not in ("province", "province_en", "region_id")],
     )
-    return CrossChannelEffects(out.sort("effect", nulls_last=True), min_effect, 0.95, _findings(out))
+    out = restrict_frame(out.sort("effect", nulls_last=True), scope, {"province": "province"})
+    return CrossChannelEffects(out, min_effect, 0.95, _findings(out))
 
 
 def _findings(df: pl.DataFrame) -> list[Finding]:

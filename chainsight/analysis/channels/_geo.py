@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import ibis
 import polars as pl
 
-from chainsight.analysis.channels._data import online_lines, run, store_provinces
+from chainsight.analysis.channels._data import offline_lines, online_lines, run
 from chainsight.analysis.channels._text import Finding
+from chainsight.metrics import Scope
 from chainsight.warehouse import Warehouse
 
 __all__ = ["Assortment", "Reach", "assortment_overlap", "geographic_reach"]
@@ -31,8 +31,10 @@ class Assortment:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _online_by(wh: Warehouse, keys: list[str], start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
-    o = online_lines(wh)
+def _online_by(
+    wh: Warehouse, keys: list[str], start: dt.date | None, end: dt.date | None, scope: Scope | None
+) -> pl.DataFrame:
+    o = online_lines(wh, scope)
     if start is not None:
         o = o.filter(o.day >= start)
     if end is not None:
@@ -43,14 +45,14 @@ def _online_by(wh: Warehouse, keys: list[str], start: dt.date | None, end: dt.da
     return run(wh, agg)
 
 
-def _offline_by(wh: Warehouse, keys: list[str], start: dt.date | None, end: dt.date | None) -> pl.DataFrame:
-    so = wh.table("sell_out")
+def _offline_by(
+    wh: Warehouse, keys: list[str], start: dt.date | None, end: dt.date | None, scope: Scope | None
+) -> pl.DataFrame:
+    so = offline_lines(wh, scope)
     if start is not None:
         so = so.filter(so.date >= start)
     if end is not None:
         so = so.filter(so.date <= end)
-    if "province" in keys:
-        so = so.inner_join(store_provinces(wh), "store_id")
     agg = so.group_by(keys).aggregate(
         offline_qty=so.qty.sum(), offline_amount=so.amount.sum(), stores=so.store_id.nunique()
     )
@@ -58,11 +60,11 @@ def _offline_by(wh: Warehouse, keys: list[str], start: dt.date | None, end: dt.d
 
 
 def assortment_overlap(
-    wh: Warehouse, *, start: dt.date | None = None, end: dt.date | None = None
+    wh: Warehouse, *, start: dt.date | None = None, end: dt.date | None = None, scope: Scope | None = None
 ) -> Assortment:
     """Which SKUs sell online only, offline only (sell-out) or in both, and how each group performs."""
-    a = _online_by(wh, ["sku"], start, end)
-    b = _offline_by(wh, ["sku"], start, end)
+    a = _online_by(wh, ["sku"], start, end, scope)
+    b = _offline_by(wh, ["sku"], start, end, scope)
     skus = a.join(b, on="sku", how="full", coalesce=True).fill_null(0)
     skus = skus.with_columns(
         group=pl.when((pl.col("online_qty") > 0) & (pl.col("offline_qty") > 0))
@@ -120,20 +122,31 @@ _CLASS = {
 
 
 def geographic_reach(
-    wh: Warehouse, *, start: dt.date | None = None, end: dt.date | None = None, thin: float = 0.5
+    wh: Warehouse,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    thin: float = 0.5,
+    scope: Scope | None = None,
 ) -> Reach:
     """Provinces where online buyers are but offline distribution is thin (white space), and where both are
     strong. Shares are of the national online (ship-to province) and offline (store province) totals."""
-    a = _online_by(wh, ["province"], start, end)
-    b = _offline_by(wh, ["province"], start, end)
+    # shares are of the national totals: a province scope limits the rows returned, not the totals
+    geo = ("province", "city")
+    rest = None
+    if scope is not None and not scope.unrestricted:
+        kept = {k: v for k, v in scope.rules.items() if k not in geo}
+        rest = Scope(kept) if kept or scope.sees_nothing else None
+    a = _online_by(wh, ["province"], start, end, rest)
+    b = _offline_by(wh, ["province"], start, end, rest)
     p = (
         a.join(b, on="province", how="full", coalesce=True)
         .fill_null(0)
         .filter(pl.col("province").is_not_null())
     )
     p = p.with_columns(
-        online_share=pl.col("online_amount") / pl.col("online_amount").sum(),
-        offline_share=pl.col("offline_amount") / pl.col("offline_amount").sum(),
+        online_share=(pl.col("online_amount") / pl.col("online_amount").sum()).fill_nan(None),
+        offline_share=(pl.col("offline_amount") / pl.col("offline_amount").sum()).fill_nan(None),
     )
     fair = 1.0 / max(p.height, 1)
     p = p.with_columns(
@@ -153,6 +166,11 @@ def geographic_reach(
         class_zh=pl.col("class").replace_strict({k: v[0] for k, v in _CLASS.items()}),
         class_en=pl.col("class").replace_strict({k: v[1] for k, v in _CLASS.items()}),
     ).sort("online_amount", descending=True)
+    if scope is not None and not scope.unrestricted:
+        if scope.sees_nothing or "city" in scope.rules:  # a city scope cannot see province totals
+            p = p.clear()
+        elif "province" in scope.rules:
+            p = p.filter(pl.col("province").is_in(sorted(scope.rules["province"])))
     ws = p.filter(pl.col("class") == "white_space")
     findings = []
     if ws.height:
@@ -168,5 +186,4 @@ def geographic_reach(
                 numbers={"provinces": ws["province"].to_list(), "online_share": share},
             )
         )
-    _ = ibis  # Ibis expressions are built in the helpers above
     return Reach(p, thin, findings)

@@ -11,6 +11,7 @@ import polars as pl
 
 from chainsight.analysis.channels._data import channel_kinds, distributor_channels, online_lines, run
 from chainsight.analysis.channels._text import Finding
+from chainsight.metrics import Scope
 from chainsight.warehouse import Warehouse
 
 __all__ = ["PriceConflicts", "price_conflicts"]
@@ -58,6 +59,7 @@ def price_conflicts(
     start: dt.date | None = None,
     end: dt.date | None = None,
     tolerance: float = 0.005,
+    scope: Scope | None = None,
 ) -> PriceConflicts:
     """Online shop × SKU × week whose effective price (paid ÷ qty, paid lines) is below the offline floor.
 
@@ -65,7 +67,8 @@ def price_conflicts(
     day; the distributor price is the highest ``price`` of the channels whose customers are distributors. A
     week is a violation when ``effective_price < floor × (1 − tolerance)`` (the tolerance absorbs cent
     rounding of paid amounts). Margin leakage is what the shop would have collected at the floor minus what
-    it collected: ``Σ qty × floor − Σ paid``.
+    it collected: ``Σ qty × floor − Σ paid``. ``scope`` keeps the order lines a user may see (ship-to
+    province, channel, platform, SKU); ``None`` sees everything.
 
     >>> pc = price_conflicts(wh)  # doctest: +SKIP
     >>> pc.summary.select("channel_id", "shop", "sku", "weeks", "margin_leakage")  # doctest: +SKIP
@@ -74,7 +77,7 @@ def price_conflicts(
     offline = kinds.filter(pl.col("kind") == "offline")["channel_id"].to_list()
     dist = distributor_channels(wh) or offline
     prices = wh.table("prices")
-    lines = online_lines(wh)
+    lines = online_lines(wh, scope)
     if start is not None:
         lines = lines.filter(lines.day >= start)
     if end is not None:

@@ -11,8 +11,10 @@ import numpy as np
 import polars as pl
 
 from chainsight.analysis.channels._data import offline_weekly, online_weekly, run
+from chainsight.analysis.channels._scope import restrict_frame
 from chainsight.analysis.channels._stats import corr_ci
 from chainsight.analysis.channels._text import Finding
+from chainsight.metrics import Scope
 from chainsight.warehouse import Warehouse
 
 __all__ = ["Relation", "channel_relation"]
@@ -59,6 +61,7 @@ def channel_relation(
     end: dt.date | None = None,
     max_lag: int = 4,
     min_weeks: int = 26,
+    scope: Scope | None = None,
 ) -> Relation:
     """How online and offline weekly units move together per province and per SKU category.
 
@@ -66,6 +69,7 @@ def channel_relation(
     of the national total of the same channel — removing seasonality, holidays, campaigns and trend common to
     all groups — then detrended. The correlation of the two residual series is reported with a 95% Fisher-z CI
     and the number of weeks; lags from −``max_lag`` to ``max_lag`` show whether one channel moves first.
+    National totals use every row; ``scope`` limits the groups returned.
     """
     on = online_weekly(wh, start, end)
     off = offline_weekly(wh, start, end)
@@ -122,6 +126,14 @@ def channel_relation(
                 }
             )
     groups = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()
+    if scope is not None and not groups.is_empty():
+        parts = [
+            restrict_frame(
+                groups.filter(pl.col("dimension") == d).rename({"member": d}), scope, {d: d}
+            ).rename({d: "member"})
+            for d in ("province", "category")
+        ]
+        groups = pl.concat(parts)
     return Relation(groups, max_lag, _findings(groups))
 
 
