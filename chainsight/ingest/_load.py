@@ -118,6 +118,7 @@ class _Pipeline:
         self.parts: list[_Part] = []
         self.rows_read = 0
         self.has_errors = False
+        self.typed = ""
 
     def t(self, name: str) -> str:
         return f"{self.prefix}_{name}"
@@ -441,10 +442,17 @@ class _Pipeline:
         ).fetchone()[0]  # type: ignore[index]
         return int(n)
 
-    def run(self, progress: Progress | None) -> tuple[int, int, int, int, int]:
+    def validate(self, progress: Progress | None) -> None:
+        """Parse and type every source into a temp table. Runs before the transaction: it
+        writes nothing persistent, and a reader that must retry serially (DuckDB aborts a
+        transaction on any error) can do so."""
         if progress:
             progress("validate", 0, 1)
-        typed = self.build_typed()
+        self.typed = self.build_typed()
+
+    def run(self, progress: Progress | None) -> tuple[int, int, int, int, int]:
+        """Inside the load's transaction: keys, merge, rejects."""
+        typed = self.typed
         errors = self.collect_errors(typed)
         if progress:
             progress("merge", self.rows_read, self.rows_read)
@@ -547,6 +555,7 @@ def load_files(
                 pipe.add_part(str(p), raw, resolved, mapping.constants)
                 result.encodings.append(raw.encoding)
             checksum = file_checksum(paths)
+            pipe.validate(progress)
             with warehouse.transaction():
                 rows = pipe.run(progress)
                 (
@@ -621,6 +630,7 @@ def retry_rejects(
                     f"status = ? AND entity = ? AND batch_id = ? AND EXISTS (SELECT 1 FROM {q(src)} x "
                     f"WHERE x.file = {REJECTS}.file AND x.row_number = {REJECTS}.row_number)"
                 )
+                pipe.validate(progress)
                 with warehouse.transaction():
                     # Supersede the old records first, so a row that still fails gets a fresh open one.
                     con.execute(

@@ -205,7 +205,11 @@ def read_csv(
 def csv_retry_serial(params: dict[str, Any], error: Exception) -> bool:
     """After a CSV error: switch the reader to serial mode when that is the cure; True if switched."""
     flags = [k for k in params if k.endswith("_parallel") and params[k]]
-    if "quoted new lines" in str(error) and flags:
+    message = str(error).lower()
+    # DuckDB's parallel reader gives up on quoted line breaks and on some large files; it names the cure.
+    if flags and (
+        "quoted new lines" in message or "parallel = false" in message or "parallel csv reader" in message
+    ):
         for k in flags:
             params[k] = False
         return True

@@ -91,6 +91,8 @@ class Warehouse:
             backend = ibis.duckdb.connect(target, read_only=read_only)
         except duckdb.IOException as exc:
             raise WarehouseError(f"cannot open warehouse {target}: {exc}") from exc
+        # DuckDB's own progress bar would write into --json output; the CLI draws its own.
+        backend.con.execute("SET enable_progress_bar = false")
         wh = cls(backend, target)
         if not read_only:
             wh.ensure_schema()

@@ -183,7 +183,7 @@ def test_every_reason_code_is_produced_by_the_fixtures(master, ingest_dir, query
         ("online_orders", "online_orders_bad_time.csv"),
         ("sell_in", "sell_in_unknown_customer.csv"),
         *((e, f"checks/{e}.csv") for e in ("prices", "promotions", "purchase_orders", "production_orders")),
-        *((e, f"checks/{e}.csv") for e in ("receipts", "inventory")),
+        *((e, f"checks/{e}.csv") for e in ("receipts", "inventory", "customer_orders")),
     ]
     for entity, name in loads:
         load_files(master, entity, [ingest_dir / name])

@@ -6,7 +6,7 @@ week w; the treatment is the share of days of week w on which SKU s was on an on
 limited to p). Week fixed effects absorb anything hitting all of p's SKUs in a week (holidays, weather, p's own
 seasonality relative to the controls); SKU fixed effects and SKU trends absorb assortment and diverging growth;
 offline promotions in p and in the controls enter as covariates. The same regression carries last week's
-online-promotion share, the "following week" effect. Errors are clustered by SKU.
+online-promotion share, the "following week" effect. Errors are clustered two-way, by SKU and by week.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from chainsight._errors import UserInputError
 from chainsight.analysis.channels._data import channel_kinds, offline_weekly, province_names, run
+from chainsight.analysis.channels._price import online_discount_weeks
 from chainsight.analysis.channels._scope import restrict_frame
 from chainsight.analysis.channels._stats import ols_cluster
 from chainsight.analysis.channels._text import Finding
 from chainsight.metrics import Scope
 from chainsight.warehouse import Warehouse
-
-TWO_WAY = True
 
 __all__ = ["VERDICTS", "CrossChannelEffects", "cross_channel_effects", "promo_weeks"]
 
@@ -134,7 +134,7 @@ def _fit_province(
     week_d[np.arange(d.height), week_codes] = 1.0
     trend = sku_d * t[:, None]
     x = np.hstack([x_main, sku_d, week_d[:, 1:], trend])
-    fit = ols_cluster(y, x, sku_codes, week_codes if TWO_WAY else None)
+    fit = ols_cluster(y, x, sku_codes, week_codes, first=x_main.shape[1])
     lo, hi = fit.ci(0)
     nlo, nhi = fit.ci(1)
     return {
@@ -169,6 +169,8 @@ def cross_channel_effects(
     min_weeks: int = 8,
     min_skus: int = 5,
     scope: Scope | None = None,
+    treatment: str = "promotions",
+    cut_depth: float = 0.08,
 ) -> CrossChannelEffects:
     """Per province: does an online promotion of a SKU cut (cannibalise) or lift its offline sell-out?
 
@@ -178,6 +180,10 @@ def cross_channel_effects(
     is at least ``min_effect`` (5%) in size; otherwise *neutral*. A province needs ``min_skus`` SKUs sold offline
     in at least ``min_weeks`` weeks (the clusters of the standard errors) for a verdict. The estimation uses
     every province as a potential control; ``scope`` only limits the provinces returned.
+
+    ``treatment="promotions"`` reads online promotions from the promotions table; ``"price_cuts"`` instead marks
+    a SKU × week as treated when its online effective price is at least ``cut_depth`` (8%) below the channels'
+    list prices (see :func:`online_discount_weeks`), for companies whose promotions table is incomplete.
 
     >>> eff = cross_channel_effects(wh)  # doctest: +SKIP
     >>> eff.provinces.select("province", "effect", "ci_low", "ci_high", "verdict")  # doctest: +SKIP
@@ -196,7 +202,17 @@ def cross_channel_effects(
         .join(pl.DataFrame({"sku": skus}), how="cross")
         .join(pl.DataFrame({"week": weeks}), how="cross")
     )
-    on = _treatment(promo_weeks(wh, weeks, "online"), provinces).rename({"share": "on"})
+    if treatment == "promotions":
+        on = _treatment(promo_weeks(wh, weeks, "online"), provinces).rename({"share": "on"})
+    elif treatment == "price_cuts":
+        cuts = online_discount_weeks(wh, start=start, end=end).filter(pl.col("depth") >= cut_depth)
+        cuts = cuts.select("sku", "week", province=pl.lit(None, pl.String), share=pl.lit(1.0))
+        on = _treatment(cuts, provinces).rename({"share": "on"})
+    else:
+        raise UserInputError(
+            f"未知的处理方式 “{treatment}”:可选 promotions 或 price_cuts",
+            f"unknown treatment '{treatment}': choose promotions or price_cuts",
+        )
     offp = _treatment(promo_weeks(wh, weeks, "offline"), provinces).rename({"share": "off"})
     panel = (
         grid.join(off.select("province", "sku", "week", "qty"), on=["province", "sku", "week"], how="left")

@@ -14,7 +14,7 @@ from chainsight.analysis.channels._text import Finding
 from chainsight.metrics import Scope
 from chainsight.warehouse import Warehouse
 
-__all__ = ["PriceConflicts", "price_conflicts"]
+__all__ = ["PriceConflicts", "online_discount_weeks", "price_conflicts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +147,39 @@ def price_conflicts(
         .sort("margin_leakage", descending=True)
     )
     return PriceConflicts(w, summary, shops, tolerance, _findings(summary))
+
+
+def online_discount_weeks(
+    wh: Warehouse, *, start: dt.date | None = None, end: dt.date | None = None
+) -> pl.DataFrame:
+    """``sku, week, qty, depth``: how far below its own channel's list ``price`` a SKU sold online in a week,
+    ``depth = 1 − Σ paid ÷ Σ qty × list price`` over paid lines that have a list price that day (all online
+    channels and shops together). It reveals online price cuts even when the promotions table is incomplete.
+    """
+    prices = wh.table("prices")
+    lines = online_lines(wh)
+    if start is not None:
+        lines = lines.filter(lines.day >= start)
+    if end is not None:
+        lines = lines.filter(lines.day <= end)
+    lines = lines.select("channel_id", "sku", "day", "week", "qty", "paid_amount")
+    p = prices.filter(prices.price.notnull()).select(
+        l_ch="channel_id", l_sku="sku", l_from="valid_from", l_to="valid_to", list_price="price"
+    )
+    cond = [
+        lines.channel_id == p.l_ch,
+        lines.sku == p.l_sku,
+        lines.day >= p.l_from,
+        p.l_to.isnull() | (lines.day <= p.l_to),
+    ]
+    j = lines.inner_join(p, cond)
+    agg = j.group_by(["sku", "week"]).aggregate(
+        qty=j.qty.sum(), paid=j.paid_amount.sum(), list_value=(j.qty * j.list_price).sum()
+    )
+    df = run(wh, agg)
+    return df.filter(pl.col("list_value") > 0).select(
+        "sku", "week", "qty", depth=1.0 - pl.col("paid") / pl.col("list_value")
+    )
 
 
 def _findings(summary: pl.DataFrame) -> list[Finding]:

@@ -26,7 +26,8 @@ class Relation:
 
     ``groups``: one row per ``dimension`` (province or category) × ``member`` with ``weeks`` (sample size),
     ``corr`` and ``ci_low``/``ci_high`` at lag 0, ``best_lag`` (weeks; > 0: online moves first, < 0: offline
-    moves first), ``best_lag_corr`` and ``reading`` (move_together / move_apart / unrelated).
+    moves first), ``best_lag_corr`` and ``reading`` (move_together / move_apart / unrelated) and ``method``
+    (yoy_difference or detrended).
     """
 
     groups: pl.DataFrame
@@ -34,9 +35,12 @@ class Relation:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _residual(series: np.ndarray, national: np.ndarray) -> np.ndarray:
-    """log share of the national total, with the group's own linear trend removed."""
+def _residual(series: np.ndarray, national: np.ndarray, seasonal: bool) -> np.ndarray:
+    """log share of the national total; then, with two years or more, its change on the same week a year
+    earlier (removing the group's own seasonality and trend), else the group's linear trend removed."""
     x = np.log1p(series) - np.log1p(national)
+    if seasonal:
+        return x[52:] - x[:-52]
     t = np.arange(len(x), dtype=float)
     a = np.column_stack([np.ones_like(t), t])
     coef, *_ = np.linalg.lstsq(a, x, rcond=None)
@@ -67,7 +71,8 @@ def channel_relation(
 
     Each group's weekly units (online by ship-to province, offline by store province) are taken as a log share
     of the national total of the same channel — removing seasonality, holidays, campaigns and trend common to
-    all groups — then detrended. The correlation of the two residual series is reported with a 95% Fisher-z CI
+    all groups — then differenced on the same week a year earlier (two years of history or more; removes the
+    group's own seasonality) or else detrended. The correlation of the two residual series is reported with a 95% Fisher-z CI
     and the number of weeks; lags from −``max_lag`` to ``max_lag`` show whether one channel moves first.
     National totals use every row; ``scope`` limits the groups returned.
     """
@@ -102,8 +107,9 @@ def channel_relation(
             )
             if (s["off"] > 0).sum() < min_weeks or (s["on"] > 0).sum() < min_weeks:
                 continue
-            ra = _residual(s["on"].to_numpy().astype(float), s["n_on"].to_numpy().astype(float))
-            rb = _residual(s["off"].to_numpy().astype(float), s["n_off"].to_numpy().astype(float))
+            seasonal = s.height >= 52 + min_weeks
+            ra = _residual(s["on"].to_numpy().astype(float), s["n_on"].to_numpy().astype(float), seasonal)
+            rb = _residual(s["off"].to_numpy().astype(float), s["n_off"].to_numpy().astype(float), seasonal)
             r0, n0 = _lag_corr(ra, rb, 0)
             lo, hi = corr_ci(r0, n0)
             lags = {k: _lag_corr(ra, rb, k) for k in range(-max_lag, max_lag + 1)}
@@ -123,6 +129,7 @@ def channel_relation(
                     "best_lag_ci_low": blo,
                     "best_lag_ci_high": bhi,
                     "reading": reading,
+                    "method": "yoy_difference" if seasonal else "detrended",
                 }
             )
     groups = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame()

@@ -32,37 +32,53 @@ class OlsFit:
         return float(2 * stats.t.sf(abs(self.coef[i] / self.se[i]), max(self.df, 1)))
 
 
-def _cluster_cov(x: np.ndarray, resid: np.ndarray, xtx_inv: np.ndarray, groups: np.ndarray, rank: int) -> tuple[np.ndarray, int]:
-    n, k = x.shape
+def _cluster_cov(
+    x: np.ndarray, resid: np.ndarray, bread: np.ndarray, groups: np.ndarray, rank: int
+) -> tuple[np.ndarray, int]:
+    """Sandwich covariance of the coefficients whose rows of (X'X)⁻¹ are ``bread`` (m × k)."""
+    n = x.shape[0]
     _, g_idx = np.unique(groups, return_inverse=True)
     g = int(g_idx.max()) + 1 if n else 0
-    scores = np.zeros((g, k))
-    np.add.at(scores, g_idx, x * resid[:, None])
+    # each cluster's score projected on the m wanted coefficients: (g × m), cheap for m ≪ k
+    proj = (x @ bread.T) * resid[:, None]
+    scores = np.zeros((g, bread.shape[0]))
+    np.add.at(scores, g_idx, proj)
     adj = (g / max(g - 1, 1)) * ((n - 1) / max(n - rank, 1))
-    return adj * xtx_inv @ (scores.T @ scores) @ xtx_inv, g
+    return adj * scores.T @ scores, g
 
 
-def ols_cluster(y: np.ndarray, x: np.ndarray, groups: np.ndarray, groups2: np.ndarray | None = None) -> OlsFit:
+def ols_cluster(
+    y: np.ndarray,
+    x: np.ndarray,
+    groups: np.ndarray,
+    groups2: np.ndarray | None = None,
+    *,
+    first: int | None = None,
+) -> OlsFit:
     """Least squares of ``y`` on ``x`` with CR1 cluster-robust standard errors over ``groups`` — or, with
     ``groups2``, two-way clustered (Cameron–Gelbach–Miller: V₁ + V₂ − V₁₂), t with min(G₁, G₂) − 1 df.
 
-    Collinear columns are handled with the pseudo-inverse (their coefficients are not interpretable; the
-    callers only read columns that are identified).
+    Standard errors are computed for the ``first`` columns only (all when None; NaN for the others) — the fixed
+    effects after them need none. Collinear columns are handled with the pseudo-inverse (their coefficients are
+    not interpretable; the callers only read columns that are identified).
     """
-    n, _ = x.shape
+    n, k = x.shape
+    m = k if first is None else min(first, k)
     xtx = x.T @ x
     xtx_inv = np.linalg.pinv(xtx, hermitian=True)
     beta = xtx_inv @ (x.T @ y)
     resid = y - x @ beta
     rank = int(np.linalg.matrix_rank(xtx, hermitian=True))
-    cov, g = _cluster_cov(x, resid, xtx_inv, groups, rank)
+    bread = xtx_inv[:m]
+    cov, g = _cluster_cov(x, resid, bread, groups, rank)
     if groups2 is not None:
-        cov2, g2 = _cluster_cov(x, resid, xtx_inv, groups2, rank)
+        cov2, g2 = _cluster_cov(x, resid, bread, groups2, rank)
         both = np.unique(np.column_stack([groups, groups2]), axis=0, return_inverse=True)[1].ravel()
-        cov12, _ = _cluster_cov(x, resid, xtx_inv, both, rank)
+        cov12, _ = _cluster_cov(x, resid, bread, both, rank)
         cov = cov + cov2 - cov12
         g = min(g, g2)
-    se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    se = np.full(k, np.nan)
+    se[:m] = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     return OlsFit(beta, se, g - 1, n, g)
 
 

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from chainsight._errors import UserInputError
 from chainsight.analysis.channels import (
     assortment_overlap,
     channel_mix,
@@ -20,6 +21,7 @@ from chainsight.analysis.channels import (
     price_conflicts,
 )
 from chainsight.cli import app
+from chainsight.metrics import Scope
 from chainsight.warehouse import Warehouse
 
 
@@ -87,3 +89,40 @@ def test_cli_commands_print_tables_and_json(command: str, tiny_demo: tuple[Path,
     for lang in ("zh", "en"):
         res = runner.invoke(app, ["channels", command, "-w", str(tiny_demo[0]), "--lang", lang])
         assert res.exit_code == 0, res.output
+
+
+def test_a_province_scope_sees_only_its_province_and_an_empty_scope_nothing(
+    demo_wh: Warehouse, tiny_demo: tuple[Path, Any]
+) -> None:
+    prov = tiny_demo[1]["cannibalization"]["province"]
+    mine = Scope.of(province=prov)
+    eff = cross_channel_effects(demo_wh, scope=mine).provinces
+    assert eff["province"].to_list() == [prov] and eff["verdict"][0] == "cannibalizing"
+    reach_all = geographic_reach(demo_wh).provinces.filter(pl.col("province") == prov)
+    reach = geographic_reach(demo_wh, scope=mine).provinces
+    assert reach["province"].to_list() == [prov]
+    assert reach["online_share"][0] == pytest.approx(
+        reach_all["online_share"][0]
+    )  # share of the national total
+    rel = channel_relation(demo_wh, scope=mine).groups
+    assert set(rel["member"]) <= {prov}
+    nothing = Scope()
+    assert price_conflicts(demo_wh, scope=nothing).summary.height == 0
+    assert cross_channel_effects(demo_wh, scope=nothing).provinces.height == 0
+    assert geographic_reach(demo_wh, scope=nothing).provinces.height == 0
+    assert assortment_overlap(demo_wh, scope=nothing).skus.height == 0
+
+
+def test_online_price_cuts_read_from_orders_give_the_same_verdicts(
+    demo_wh: Warehouse, tiny_demo: tuple[Path, Any]
+) -> None:
+    truth = tiny_demo[1]
+    eff = cross_channel_effects(demo_wh, treatment="price_cuts").provinces
+    by = {r["province"]: r for r in eff.iter_rows(named=True)}
+    assert by[truth["cannibalization"]["province"]]["verdict"] == "cannibalizing"
+    assert by[truth["halo"]["province"]]["verdict"] == "lifting"
+
+
+def test_an_unknown_treatment_is_a_user_error(demo_wh: Warehouse) -> None:
+    with pytest.raises(UserInputError):
+        cross_channel_effects(demo_wh, treatment="coupons")
