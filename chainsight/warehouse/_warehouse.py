@@ -96,7 +96,19 @@ class Warehouse:
         wh = cls(backend, target)
         if not read_only:
             wh.ensure_schema()
+        else:
+            wh._stand_in_for_missing_tables()
         return wh
+
+    def _stand_in_for_missing_tables(self) -> None:
+        """A warehouse made by an older version may lack a newer entity's table. Opened read-only
+        it cannot gain one, so an empty temporary table of the same shape stands in for it."""
+        con = self.duckdb
+        present = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        for entity in ENTITIES.values():
+            if entity.name not in present:
+                cols = _entity_columns_sql(entity)
+                con.execute(f'CREATE TEMP TABLE "{entity.name}" ({cols}, _batch_id VARCHAR)')
 
     def close(self) -> None:
         self.backend.disconnect()
