@@ -1,0 +1,234 @@
+"""``chainsight forecast | plan | scenario``: thin shells over :mod:`chainsight.planning`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from chainsight._cli._common import (
+    JsonOption,
+    LangOption,
+    WarehouseOption,
+    current_lang,
+    err_console,
+    print_json,
+    print_table,
+)
+from chainsight._errors import UserInputError
+from chainsight.warehouse import Warehouse, resolve_warehouse_path
+
+__all__ = ["register"]
+
+LevelOption = Annotated[
+    str,
+    typer.Option("--level", help="Series keys, comma-separated: sku, channel, region (e.g. sku,channel)."),
+]
+BucketOption = Annotated[str, typer.Option("--bucket", help="week or month.")]
+HorizonOption = Annotated[
+    int | None, typer.Option("--horizon", help="Buckets to forecast (default 13 weeks or 6 months).")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Use only history up to this date (YYYY-MM-DD); default: all history."),
+]
+
+
+@contextmanager
+def _user_errors(lang: str) -> Iterator[None]:
+    try:
+        yield
+    except UserInputError as exc:
+        err_console.print(f"[red]✗ {exc.message(lang)}[/red]", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserInputError(
+            f"日期格式应为 YYYY-MM-DD:{value}", f"dates are written YYYY-MM-DD: {value}"
+        ) from None
+
+
+def _acc_rows(accuracy: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            **a,
+            "wape": _pct(a["wape"]),
+            "bias": _pct(a["bias"]),
+            "wape_naive": _pct(a["wape_naive"]),
+            "fva": None if a["fva"] is None else f"{a['fva']:+.1f} pt",
+        }
+        for a in accuracy
+    ]
+
+
+def _pct(v: Any) -> str | None:
+    return None if v is None else f"{v:.1f}%"
+
+
+def forecast_cmd(
+    level: LevelOption = "sku",
+    bucket: BucketOption = "week",
+    horizon: HorizonOption = None,
+    as_of: AsOfOption = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not write the forecast to the warehouse.")
+    ] = False,
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = None,
+) -> None:
+    """Forecast demand per SKU (and channel / region), reconciled across levels; accuracy vs seasonal naive."""
+    from chainsight.planning import forecast
+
+    lg = current_lang(lang)
+    zh = lg == "zh"
+    with _user_errors(lg):
+        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=no_store)
+        try:
+            res = forecast(wh, level, bucket, horizon, _date(as_of), store=not no_store)
+        finally:
+            wh.close()
+    if as_json:
+        print_json(res.records)
+        return
+    keys = res.level
+    print_table(
+        _acc_rows(res.accuracy),
+        ["level", "series", "wape", "mase", "bias", "wape_naive", "fva"],
+        title=(
+            "预测准确度(回测,模型未见过的最近窗口)"
+            if zh
+            else "Forecast accuracy (backtest on the latest window, unseen)"
+        ),
+        headers=(["层级", "序列数", "WAPE", "MASE", "偏差", "季节朴素 WAPE", "预测增值"] if zh else None),
+    )
+    periods = sorted({r["period"] for r in res.records})
+    wide: dict[tuple, dict[str, Any]] = {}
+    for r in res.records:
+        row = wide.setdefault(tuple(r[k] for k in keys), {**{k: r[k] for k in keys}, "model": r["model"]})
+        row[r["period"]] = f"{r['forecast']:,.0f}"
+    print_table(
+        list(wide.values()),
+        [*keys, "model", *periods],
+        title=(
+            f"需求预测 版本 {res.version} 截至 {res.as_of}"
+            if zh
+            else f"Demand forecast v{res.version} as of {res.as_of}"
+        ),
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``forecast``, ``plan`` and ``scenario`` to the ``chainsight`` command."""
+    app.command("forecast")(forecast_cmd)
+    app.command("plan")(plan_cmd)
+    app.command("scenario")(scenario_cmd)
+
+
+DemandFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--demand",
+        help="Consensus demand plan (CSV/Excel: sku, site_id, period, qty) replacing the forecast.",
+    ),
+]
+ServiceOption = Annotated[
+    float, typer.Option("--service-level", help="Target cycle service level, e.g. 0.95.")
+]
+
+
+def plan_cmd(
+    horizon: HorizonOption = None,
+    as_of: AsOfOption = None,
+    demand: DemandFileOption = None,
+    service_level: ServiceOption = 0.95,
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = None,
+) -> None:
+    """Safety stock, MRP: planned production and purchase orders, shelf-life aware, with exceptions."""
+    from chainsight.planning import plan
+
+    lg = current_lang(lang)
+    zh = lg == "zh"
+    with _user_errors(lg):
+        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=demand is None)
+        try:
+            res = plan(
+                wh, as_of=_date(as_of), horizon=horizon or 13, demand_file=demand, service_level=service_level
+            )
+        finally:
+            wh.close()
+    if as_json:
+        print_json(res.order_records())
+        return
+    orders = res.order_records()
+    print_table(
+        orders[:60],
+        ["order_type", "item_id", "site_id", "supplier_id", "qty", "release_date", "due_date", "late"],
+        title=(
+            f"计划订单(共 {len(orders)} 条,显示前 60)"
+            if zh
+            else f"Planned orders ({len(orders)}; first 60 shown)"
+        ),
+        headers=(["类型", "物料", "地点", "供应商", "数量", "下达日", "到期日", "延迟"] if zh else None),
+    )
+    print_table(
+        res.exception_summary(),
+        ["kind", "items", "qty"],
+        title=("例外" if zh else "Exceptions"),
+        headers=(["类型", "物料数", "数量"] if zh else None),
+    )
+
+
+def scenario_cmd(
+    demand_pct: Annotated[
+        float, typer.Option("--demand-pct", help="Change demand by this % (e.g. 20 or -10).")
+    ] = 0.0,
+    sku: Annotated[str | None, typer.Option("--sku", help="Only this SKU's demand changes.")] = None,
+    supplier_delay: Annotated[
+        int, typer.Option("--supplier-delay", help="Days every supplier's lead time grows by.")
+    ] = 0,
+    horizon: HorizonOption = None,
+    as_of: AsOfOption = None,
+    warehouse: WarehouseOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = None,
+) -> None:
+    """What-if: change demand or supplier lead times and compare the plan's KPIs with the base plan."""
+    from chainsight.planning import scenario
+
+    lg = current_lang(lang)
+    zh = lg == "zh"
+    with _user_errors(lg):
+        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=True)
+        try:
+            res = scenario(
+                wh,
+                as_of=_date(as_of),
+                horizon=horizon or 13,
+                demand_pct=demand_pct,
+                sku=sku,
+                supplier_delay_days=supplier_delay,
+            )
+        finally:
+            wh.close()
+    if as_json:
+        print_json(res)
+        return
+    print_table(
+        res["kpis"],
+        ["kpi", "base", "scenario", "change"],
+        title=("情景对比" if zh else "Scenario vs base plan"),
+        headers=(["指标", "基准", "情景", "变化"] if zh else None),
+    )

@@ -1,0 +1,257 @@
+"""``forecast``: demand history → statistical forecasts per level, reconciled, stored with a version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chainsight._errors import UserInputError
+from chainsight.planning._engine import FREQ, accuracy_table, run_engine
+from chainsight.planning._history import demand_history, parse_level
+from chainsight.warehouse import Warehouse
+
+__all__ = ["FORECASTS_TABLE", "FORECAST_RUNS_TABLE", "ForecastResult", "complete_panel", "forecast"]
+
+FORECASTS_TABLE = "forecasts"  # latest published forecast per period × keys (read by forecast metrics)
+FORECAST_HISTORY_TABLE = "forecast_history"  # every version, kept
+FORECAST_RUNS_TABLE = "forecast_runs"  # one row per version: as-of, level, bucket, accuracy
+
+_DDL = [
+    f"""CREATE TABLE IF NOT EXISTS {FORECAST_RUNS_TABLE} (
+        version VARCHAR PRIMARY KEY, as_of DATE, created_at TIMESTAMP, level VARCHAR, bucket VARCHAR,
+        horizon INTEGER, series INTEGER, accuracy JSON)""",
+    *(
+        f"""CREATE TABLE IF NOT EXISTS {name} (
+        period DATE, sku VARCHAR, channel_id VARCHAR, region_id VARCHAR, forecast_qty DOUBLE,
+        actual_qty DOUBLE, model VARCHAR, level VARCHAR, bucket VARCHAR, version VARCHAR, as_of DATE)"""
+        for name in (FORECASTS_TABLE, FORECAST_HISTORY_TABLE)
+    ),
+]
+
+
+@dataclass
+class ForecastResult:
+    """A forecast run: its version, as-of date, records at the requested level and the accuracy report."""
+
+    version: str
+    as_of: dt.date
+    level: list[str]
+    bucket: str
+    horizon: int
+    records: list[dict[str, Any]]
+    accuracy: list[dict[str, Any]]
+    history: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    levels: pd.DataFrame = field(
+        repr=False, default_factory=pd.DataFrame
+    )  # every level: unique_id, ds, forecast
+    factors: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # learned calendar uplifts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "as_of": self.as_of.isoformat(),
+            "level": self.level,
+            "bucket": self.bucket,
+            "horizon": self.horizon,
+            "accuracy": self.accuracy,
+            "forecasts": self.records,
+        }
+
+
+def complete_panel(hist: pd.DataFrame, keys: list[str], bucket: str, end: pd.Timestamp) -> pd.DataFrame:
+    """One row per series and bucket from the series' first sale to ``end``, zero where nothing sold."""
+    freq = FREQ[bucket]
+    hist = hist.groupby([*keys, "period"], as_index=False)["y"].sum()
+    first = hist.groupby(keys)["period"].min().reset_index()
+    grid = pd.date_range(hist["period"].min(), end, freq=freq)
+    full = first.merge(pd.DataFrame({"period": grid}), how="cross", suffixes=("_first", ""))
+    full = full[full["period"] >= full["period_first"]].drop(columns="period_first")
+    out = full.merge(hist, on=[*keys, "period"], how="left")
+    out["y"] = out["y"].fillna(0.0)
+    return out
+
+
+def _hierarchy(
+    panel: pd.DataFrame, keys: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
+    from hierarchicalforecast.utils import aggregate
+
+    df = panel.rename(columns={"period": "ds"}).assign(total="total")
+    spec = [["total"], *[["total", *keys[: i + 1]] for i in range(len(keys))]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y_df, s_df, tags = aggregate(df[["total", *keys, "ds", "y"]], spec)
+    return y_df, s_df, tags
+
+
+def _level_name(tag: str, keys: list[str]) -> str:
+    parts = tag.split("/")
+    names = {"total": "total", "sku": "sku", "channel_id": "channel", "region_id": "region"}
+    return "total" if len(parts) == 1 else "×".join(names[p] for p in parts[1:])
+
+
+def forecast(
+    wh: Warehouse,
+    level: str | list[str] = "sku",
+    bucket: str = "week",
+    horizon: int | None = None,
+    as_of: dt.date | None = None,
+    *,
+    reconcile: bool = True,
+    store: bool = True,
+    fast: bool = True,
+) -> ForecastResult:
+    """Forecast demand per ``level`` (e.g. ``"sku,channel"``) for ``horizon`` buckets after ``as_of``.
+
+    Uses only history up to ``as_of`` (default: the last complete bucket in the warehouse). Every
+    level of the hierarchy (total → sku → sku×channel → …) is forecast and reconciled (MinTrace,
+    structural weights) so the levels add up; the records returned are those of the requested
+    level. With ``store``, the run is written to ``forecasts`` (latest per key), ``forecast_history``
+    (all versions) and ``forecast_runs`` (as-of, accuracy).
+    """
+    keys = parse_level(level)
+    if bucket not in FREQ:
+        raise UserInputError(
+            f"未知的时间粒度:{bucket};可用:week, month", f"unknown bucket: {bucket}; use week or month"
+        )
+    horizon = horizon or (13 if bucket == "week" else 6)
+    if horizon < 1:
+        raise UserInputError("预测期数必须 ≥ 1", "horizon must be at least 1")
+    hist = demand_history(wh, keys, bucket, as_of)
+    if hist.empty:
+        raise UserInputError(
+            "截至该日期没有需求历史(sell_in / online_orders)",
+            "no demand history (sell_in / online_orders) up to that date",
+        )
+    last_period = hist["period"].max()
+    as_of_date = (
+        as_of or (last_period + (pd.Timedelta(days=6) if bucket == "week" else pd.offsets.MonthEnd(0))).date()
+    )
+    panel = complete_panel(hist, keys, bucket, last_period)
+    y_df, s_df, tags = _hierarchy(panel, keys)
+    result = run_engine(y_df[["unique_id", "ds", "y"]], horizon, bucket, fast=fast)
+    fc = result.forecast
+    if reconcile and len(keys) >= 1:
+        fc = _reconcile(fc, s_df, tags, y_df)
+    level_of = {uid: _level_name(tag, keys) for tag, uids in tags.items() for uid in uids}
+
+    bt = result.backtest
+    accuracy = accuracy_table(bt, bt["unique_id"].map(level_of)) if not bt.empty else accuracy_table(bt)
+    bottom_tag = list(tags)[-1]
+    bottom = fc[fc["unique_id"].isin(set(tags[bottom_tag]))].copy()
+    split = bottom["unique_id"].str.split("/", expand=True)
+    for i, k in enumerate(keys):
+        bottom[k] = split[i + 1].to_numpy()
+    bottom["period"] = pd.to_datetime(bottom["ds"]).dt.date
+    bottom = bottom.sort_values([*keys, "period"])
+    records = [
+        {
+            **{k: r[k] for k in keys},
+            "period": r["period"].isoformat(),
+            "forecast": round(float(r["forecast"]), 3),
+            "model": r["model"],
+        }
+        for r in bottom.to_dict("records")
+    ]
+    version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    fc["level"] = fc["unique_id"].map(level_of)
+    out = ForecastResult(
+        version,
+        as_of_date,
+        keys,
+        bucket,
+        horizon,
+        records,
+        accuracy.to_dict("records"),
+        hist,
+        fc,
+        result.factors,
+    )
+    if store:
+        _store(wh, out, bottom, keys)
+    return out
+
+
+def _reconcile(
+    fc: pd.DataFrame, s_df: pd.DataFrame, tags: dict[str, np.ndarray], y_df: pd.DataFrame
+) -> pd.DataFrame:
+    """Forecast-proportional weighted least squares (MinTrace family, W = diag(base forecast)).
+
+    With structural weights (``MinTrace(wls_struct)`` of hierarchicalforecast) every bottom series
+    takes the same *absolute* share of the incoherence, which drives small SKUs to zero when the
+    total disagrees with the sum of the SKUs; weighting by each node's own forecast spreads the
+    adjustment in proportion to size instead. Values below zero (rare) are cut at the bottom and the
+    upper levels re-summed, so the hierarchy adds up exactly.
+    """
+    s = s_df.set_index("unique_id")
+    bottom_ids = list(s.columns)
+    smat = s.to_numpy(dtype=float)
+    wide = fc.pivot(index="ds", columns="unique_id", values="forecast").reindex(columns=s.index).fillna(0.0)
+    rec = np.zeros((len(wide), len(bottom_ids)))
+    for k, yhat in enumerate(wide.to_numpy()):
+        w = np.maximum(yhat, max(1e-6, 0.01 * float(np.abs(yhat).mean())))
+        sw = smat / w[:, None]
+        rec[k] = np.linalg.solve(smat.T @ sw + 1e-9 * np.eye(len(bottom_ids)), sw.T @ yhat)
+    bottom = pd.DataFrame(np.clip(rec, 0, None), index=wide.index, columns=bottom_ids)
+    full = bottom @ s.T.loc[bottom_ids]
+    long = full.reset_index().melt(id_vars="ds", var_name="unique_id", value_name="forecast")
+    return fc.drop(columns="forecast").merge(long, on=["unique_id", "ds"], how="left")
+
+
+def _store(wh: Warehouse, res: ForecastResult, bottom: pd.DataFrame, keys: list[str]) -> None:
+    rows = pd.DataFrame(
+        {
+            "period": pd.to_datetime(bottom["period"]),
+            "sku": bottom["sku"],
+            "channel_id": bottom["channel_id"] if "channel_id" in keys else None,
+            "region_id": bottom["region_id"] if "region_id" in keys else None,
+            "forecast_qty": bottom["forecast"].astype(float),
+            "model": bottom["model"],
+            "level": ",".join(keys),
+            "bucket": res.bucket,
+            "version": res.version,
+            "as_of": pd.Timestamp(res.as_of),
+        }
+    )
+    # Actuals already in the warehouse (as-of in the past): fill them, so accuracy metrics work at once.
+    actual = demand_history(wh, keys, res.bucket, None)
+    rows = rows.merge(actual.rename(columns={"y": "actual_qty"}), on=["period", *keys], how="left")
+    cols = [
+        "period",
+        "sku",
+        "channel_id",
+        "region_id",
+        "forecast_qty",
+        "actual_qty",
+        "model",
+        "level",
+        "bucket",
+        "version",
+        "as_of",
+    ]
+    rows = rows[cols]
+    acc = json.dumps(res.accuracy, ensure_ascii=False, default=float)
+    with wh.transaction() as con:
+        for ddl in _DDL:
+            con.execute(ddl)
+        con.register("_cs_fc_rows", rows)
+        con.execute(
+            f"""DELETE FROM {FORECASTS_TABLE} f USING _cs_fc_rows r
+                WHERE f.period = r.period AND f.sku = r.sku
+                  AND f.channel_id IS NOT DISTINCT FROM r.channel_id
+                  AND f.region_id IS NOT DISTINCT FROM r.region_id"""
+        )
+        con.execute(f"INSERT INTO {FORECASTS_TABLE} SELECT * FROM _cs_fc_rows")
+        con.execute(f"INSERT INTO {FORECAST_HISTORY_TABLE} SELECT * FROM _cs_fc_rows")
+        con.execute(
+            f"INSERT INTO {FORECAST_RUNS_TABLE} VALUES (?, ?, now(), ?, ?, ?, ?, ?)",
+            [res.version, res.as_of, ",".join(keys), res.bucket, res.horizon, bottom["sku"].size, acc],
+        )
+        con.unregister("_cs_fc_rows")
