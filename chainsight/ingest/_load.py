@@ -490,7 +490,7 @@ def _record_history(
     )
 
 
-def _memory_guard(con: duckdb.DuckDBPyConnection, workdir: str) -> Callable[[], None]:
+def _memory_guard(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
     """Bound the load's memory (DuckDB spills to its temp directory beyond it); returns a restore function."""
     old_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
     con.execute("SET memory_limit = '1200MB'")
@@ -542,7 +542,7 @@ def load_files(
     pipe = _Pipeline(warehouse, ent, batch_id, mapping.formats)
     workdir = make_workdir()
     con = warehouse.duckdb
-    restore = _memory_guard(con, workdir)
+    restore = _memory_guard(con)
     try:
         with warehouse._lock:
             expected = expected_headers(list(ent.column_names), mapping)

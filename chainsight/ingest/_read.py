@@ -40,7 +40,6 @@ class RawFile:
     table: str
     headers: list[str]
     row_offset: int
-    rows: int
     encoding: str | None = None
     sql: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
@@ -199,7 +198,7 @@ def read_csv(
     except duckdb.Error as exc:
         raise _fail(path, f"无法解析 CSV:{exc}", f"cannot parse the CSV: {exc}") from None
     # Header line is header_idx + 1 (1-based); the first data row (ordinality 1) is header_idx + 2.
-    return RawFile(table, headers, header_idx + 2, -1, encoding, sql=f"SELECT * FROM {reader}", params=params)
+    return RawFile(table, headers, header_idx + 2, encoding, sql=f"SELECT * FROM {reader}", params=params)
 
 
 def csv_retry_serial(params: dict[str, Any], error: Exception) -> bool:
@@ -279,7 +278,7 @@ def read_excel(
     con.register(f"{table}__arrow", indexed)
     con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM "{table}__arrow"')
     con.unregister(f"{table}__arrow")
-    return RawFile(table, headers, header_idx + 2, batch.num_rows)
+    return RawFile(table, headers, header_idx + 2)
 
 
 # --------------------------------------------------------------------------- parquet / json lines
@@ -309,8 +308,7 @@ def _read_typed(
             f"无法读取 {kind} 文件(文件损坏或不完整):{exc}",
             f"cannot read the {kind} file (corrupt or truncated): {exc}",
         ) from None
-    rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # type: ignore[index]
-    return RawFile(table, [c[0] for c in cols], 1, int(rows))
+    return RawFile(table, [c[0] for c in cols], 1)
 
 
 def read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str) -> RawFile:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from chainsight.metrics import Unit
+from chainsight.metrics import Unit, format_value
 
 LANGS = ("zh", "en")
 
@@ -171,13 +171,9 @@ def fmt_value(value: float | int | None, unit: Unit | str, lang: str, *, signed:
         return "—"
     assert value is not None
     unit = Unit(unit)
+    if unit in (Unit.PCT, Unit.DAYS, Unit.RATIO):
+        return format_value(value, unit, lang, signed=signed)
     sign = "+" if signed and value > 0 else ""
-    if unit is Unit.PCT:
-        return f"{sign}{value * 100:.1f}%"
-    if unit is Unit.DAYS:
-        return f"{sign}{value:,.1f} {'天' if lang == 'zh' else 'days'}"
-    if unit is Unit.RATIO:
-        return f"{sign}{value:,.2f}×"
     body = compact_number(abs(value), lang)
     neg = "-" if value < 0 else ""
     if unit is Unit.CNY:
