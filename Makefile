@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 SCALE ?= small
 
-.PHONY: setup demo test test-slow test-browser lint format bench clean
+.PHONY: setup demo test test-slow test-spark test-postgres test-browser lint format bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ test: setup lint
 ## Slow and scale tests (run by CI as a separate step).
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
+
+## Spark tests: the golden metric tests and the Spark warehouse on local Spark (Java 17).
+test-spark: setup
+	$(BIN)/python -m pytest -q -m spark
+
+## PostgreSQL tests: app metadata and migrations against a real local server (see scripts/ci-postgres).
+test-postgres: setup
+	scripts/ci-postgres $(BIN)/python -m pytest -q -m postgres
 
 ## Browser tests: Playwright driving Debian's Chromium (apt-get install chromium fonts-noto-cjk).
 test-browser: setup
