@@ -1,72 +1,326 @@
-"""Capacity levelling of the master production schedule: a small LP solved with HiGHS.
+"""Master production schedule per production line: a mixed-integer programme solved with HiGHS.
 
-When a line's planned production exceeds its weekly capacity, production is pulled earlier — but
-never further ahead than ``max_ahead`` weeks (shelf life minus the customers' minimum remaining
-life) — and what still cannot be made in time becomes backlog (reported late). Per line:
+Finished-goods demand is first netted, first-expiry-first, against stock usable before expiry and
+open production orders (:func:`net_stock`); what is left, the *net demand*, is scheduled on its
+line by :func:`schedule_line`. For item ``i`` and week ``t`` (all quantities in units):
 
-    minimise   Σ_i,t  (P[i,t] − R[i,t]) + 1000 · B[i,t]            (stock held early + backlog)
-    subject to P[i,t] + B[i,t] ≥ R[i,t]                            (cumulative requirement met or owed)
-               P[i,t] ≤ R[i, t + k_i]                              (build ahead at most k_i weeks)
-               Σ_i x[i,t] ≤ capacity[t],  P[i,t] = Σ_{s≤t} x[i,s],  x, B ≥ 0
+    x[i,t]  production finished in week t           I[i,t]  new stock at the end of week t
+    u[i,t]  demand not served (shortage), ≤ n[i,t]   s[i,t]  safety stock not held
+    w[i,t]  production that cannot be sold fresh (waste)
+    y[i,t]  1 if the item runs (binary, minimum run) m[i,t]  number of multiples (integer)
+
+    minimise  Σ value_i · (c_short·u + c_safety·s + c_hold·I + c_waste·w)
+    subject to
+      I[i,t] = I[i,t−1] + x[i,t] − (n[i,t] − u[i,t]) − w[i,t]          stock balance
+      I[i,t] ≤ n[i,t+1] + … + n[i,t+k_i]                                 build ahead ≤ k_i weeks
+      I[i,t] + s[i,t] ≥ safety_i − held[i,t]                             safety stock (held: old stock)
+      Σ_i x[i,t] / rate_i ≤ days[t]                                      line capacity (days per week)
+      min_run_i · y[i,t] ≤ x[i,t] ≤ M_i · y[i,t];  x[i,t] = multiple_i · m[i,t]   lot sizing
+
+``k_i`` is the shelf life left after the customers' minimum remaining life, in whole weeks: stock
+is consumed first-in-first-out, so stock at the end of week t that the next k_i weeks' demand can
+absorb is sold with enough life left; anything beyond would expire or be refused. When capacity
+binds the solver builds earlier — within that window — and what still cannot be made is a
+shortage, never stock built too early.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import lil_matrix
+import datetime as dt
+import math
+from dataclasses import dataclass
 
-__all__ = ["level_production"]
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
+
+from chainsight._errors import UserInputError
+
+__all__ = [
+    "LineSchedule",
+    "MpsCosts",
+    "StockNetting",
+    "level_production",
+    "max_ahead_weeks",
+    "net_stock",
+    "schedule_line",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MpsCosts:
+    """Objective weights, as multiples of an item's unit value (per unit, holding per unit-week)."""
+
+    shortage: float = 10.0
+    safety: float = 1.0
+    holding: float = 0.01
+    waste: float = 1.5
+
+    def __post_init__(self) -> None:
+        for name in ("shortage", "safety", "holding", "waste"):
+            if getattr(self, name) < 0:
+                raise UserInputError(f"成本权重 {name} 不能为负", f"cost weight {name} must not be negative")
+
+
+@dataclass
+class LineSchedule:
+    """The schedule of one line: arrays items × weeks, and the line's load (days used) per week."""
+
+    production: np.ndarray
+    stock: np.ndarray
+    shortage: np.ndarray
+    safety_gap: np.ndarray
+    waste: np.ndarray
+    load_days: np.ndarray
+    capacity_days: np.ndarray
+    status: str  # optimal | time_limit | infeasible
+
+    @property
+    def served(self) -> np.ndarray:
+        return self.production.sum(axis=1)
+
+
+@dataclass
+class StockNetting:
+    """Demand left after first-expiry-first use of existing stock and open orders, per week."""
+
+    net: np.ndarray  # demand still to be made
+    held: np.ndarray  # old stock still usable at the end of each week (counts toward safety stock)
+    expiring: np.ndarray  # old stock that falls out of use (expires / below minimum life) in each week
+
+
+def net_stock(
+    periods: list[dt.date],
+    demand: np.ndarray,
+    lots: list[tuple[dt.date | None, float]],
+    min_remaining_days: float = 0.0,
+    bucket_days: int = 7,
+) -> StockNetting:
+    """Net one item's weekly ``demand`` against ``lots`` (expiry or None, qty), first expiry first.
+
+    A lot serves a week only if its expiry minus the minimum remaining life is on or after the
+    week's last day. Open production orders enter as lots (expiry = due + shelf life); a lot
+    that is not yet due is passed as a negative-qty-free entry by the caller (see ``plan``).
+
+    >>> p = [dt.date(2026, 1, 5), dt.date(2026, 1, 12)]
+    >>> r = net_stock(p, np.array([10.0, 10.0]), [(dt.date(2026, 1, 14), 15.0), (None, 3.0)])
+    >>> r.net.tolist(), r.held.tolist(), r.expiring.tolist()
+    ([0.0, 7.0], [8.0, 0.0], [0.0, 5.0])
+    """
+    n = len(periods)
+    left = sorted(([e or dt.date.max, float(q)] for e, q in lots if q > 0), key=lambda x: x[0])
+    net, held, expiring = np.zeros(n), np.zeros(n), np.zeros(n)
+    for t in range(n):
+        end = periods[t] + dt.timedelta(days=bucket_days - 1)
+        keep = []
+        for lot in left:
+            if lot[0] != dt.date.max and lot[0] - dt.timedelta(days=min_remaining_days) < end:
+                expiring[t] += lot[1]
+            else:
+                keep.append(lot)
+        left = keep
+        need = float(demand[t])
+        for lot in left:
+            take = min(lot[1], need)
+            lot[1] -= take
+            need -= take
+            if need <= 1e-12:
+                break
+        left = [lot for lot in left if lot[1] > 1e-9]
+        net[t] = max(need, 0.0)
+        held[t] = sum(q for _, q in left)
+    return StockNetting(net, held, expiring)
+
+
+def schedule_line(
+    net_demand: np.ndarray,
+    capacity_days: np.ndarray,
+    rate: np.ndarray | list[float],
+    max_ahead: np.ndarray | list[int],
+    *,
+    safety: np.ndarray | list[float] | None = None,
+    held: np.ndarray | None = None,
+    min_run: np.ndarray | list[float] | None = None,
+    multiple: np.ndarray | list[float] | None = None,
+    value: np.ndarray | list[float] | None = None,
+    tail_demand: np.ndarray | list[float] | None = None,
+    costs: MpsCosts = MpsCosts(),
+    time_limit: float = 30.0,
+    mip_gap: float = 1e-3,
+) -> LineSchedule:
+    """Schedule ``net_demand`` (items × weeks) on one line with ``capacity_days`` available per week.
+
+    ``rate``: units per day per item; ``max_ahead``: weeks an item may be built ahead of its sale;
+    ``tail_demand``: weekly demand assumed beyond the horizon (so the last weeks may still build
+    for it, within the window); ``held``: old stock left each week (items × weeks).
+
+    >>> s = schedule_line(np.array([[0.0, 0.0, 150.0]]), np.array([1.0, 1.0, 1.0]), [100.0], [1])
+    >>> s.production.round(1).tolist(), float(s.shortage.sum())
+    ([[0.0, 50.0, 100.0]], 0.0)
+    """
+    d = np.asarray(net_demand, dtype=float)
+    if d.ndim != 2:
+        raise ValueError("net_demand must be items × weeks")
+    n_i, n_t = d.shape
+    cap = np.asarray(capacity_days, dtype=float).reshape(n_t)
+    rate_ = np.asarray(rate, dtype=float).reshape(n_i)
+    if (rate_ <= 0).any():
+        raise UserInputError("产线速率必须大于 0", "a line's rate (units per day) must be above 0")
+    k = np.asarray(max_ahead, dtype=int).reshape(n_i)
+    ss = np.zeros(n_i) if safety is None else np.asarray(safety, dtype=float).reshape(n_i)
+    old = np.zeros((n_i, n_t)) if held is None else np.asarray(held, dtype=float).reshape(n_i, n_t)
+    mr = np.zeros(n_i) if min_run is None else np.nan_to_num(np.asarray(min_run, dtype=float).reshape(n_i))
+    mu = np.zeros(n_i) if multiple is None else np.nan_to_num(np.asarray(multiple, dtype=float).reshape(n_i))
+    val = np.ones(n_i) if value is None else np.asarray(value, dtype=float).reshape(n_i)
+    val = np.where(np.isfinite(val) & (val > 0), val, 1.0)
+    tail = np.zeros(n_i) if tail_demand is None else np.asarray(tail_demand, dtype=float).reshape(n_i)
+
+    # window[i,t] = demand of weeks t+1 … t+k_i (beyond the horizon: tail demand per week)
+    ext = np.concatenate([d, np.repeat(tail[:, None], max(int(k.max(initial=0)), 1), axis=1)], axis=1)
+    csum = np.concatenate([np.zeros((n_i, 1)), np.cumsum(ext, axis=1)], axis=1)
+    tt = np.arange(n_t)
+    hi = np.minimum(tt[None, :] + 1 + k[:, None], ext.shape[1])
+    window = csum[np.arange(n_i)[:, None], hi] - csum[:, 1 : n_t + 1]
+    window = np.maximum(window, 0.0)
+
+    N = n_i * n_t
+    X, I, U, S, W, Y, M = (j * N for j in range(7))
+    nv = 7 * N
+    it = np.arange(N)  # flat (i, t) index: i * n_t + t
+    ii, tix = it // n_t, it % n_t
+    lotrun = mr > 0
+    lotmul = mu > 0
+    big = cap.max(initial=0.0) * rate_  # the most a week could ever make
+
+    lb = np.zeros(nv)
+    ub = np.full(nv, np.inf)
+    ub[I + it] = window.ravel()
+    ub[U + it] = d.ravel()
+    ub[Y + it] = np.where(lotrun[ii], 1.0, 0.0)
+    ub[M + it] = np.where(lotmul[ii], np.floor(big[ii] / np.where(lotmul[ii], mu[ii], 1.0)), 0.0)
+    ub[X + it] = big[ii]
+    integrality = np.zeros(nv, dtype=np.uint8)
+    integrality[Y + it] = lotrun[ii]
+    integrality[M + it] = lotmul[ii]
+
+    c = np.zeros(nv)
+    c[U + it] = costs.shortage * val[ii]
+    c[S + it] = costs.safety * val[ii]
+    c[I + it] = costs.holding * val[ii]
+    c[W + it] = costs.waste * val[ii]
+    c[X + it] = 1e-6 * val[ii] * (n_t - tix)  # tie-break: of two equal plans, make later
+
+    rows, cols, vals, lo, up = [], [], [], [], []
+    r0 = 0
+
+    def add(r: np.ndarray, cidx: np.ndarray, v: np.ndarray | float) -> None:
+        rows.append(r)
+        cols.append(cidx)
+        vals.append(np.broadcast_to(np.asarray(v, dtype=float), r.shape))
+
+    # balance: I[t] − I[t−1] − x[t] − u[t] + w[t] = −n[t]
+    rb = r0 + it
+    add(rb, I + it, 1.0)
+    prev = tix > 0
+    add(rb[prev], I + it[prev] - 1, -1.0)
+    add(rb, X + it, -1.0)
+    add(rb, U + it, -1.0)
+    add(rb, W + it, 1.0)
+    lo.append(-d.ravel())
+    up.append(-d.ravel())
+    r0 += N
+    # safety stock: I + s ≥ ss − held
+    rs = r0 + it
+    add(rs, I + it, 1.0)
+    add(rs, S + it, 1.0)
+    lo.append(np.maximum(ss[ii] - old.ravel(), 0.0))
+    up.append(np.full(N, np.inf))
+    r0 += N
+    # capacity: Σ_i x / rate ≤ days
+    add(r0 + tix, X + it, 1.0 / rate_[ii])
+    lo.append(np.full(n_t, -np.inf))
+    up.append(cap)
+    r0 += n_t
+    # minimum run: x − min_run·y ≥ 0 and x − big·y ≤ 0 (items with a minimum run only)
+    sel = it[lotrun[ii]]
+    if sel.size:
+        m = sel.size
+        ra = r0 + np.arange(m)
+        add(ra, X + sel, 1.0)
+        add(ra, Y + sel, -mr[sel // n_t])
+        rb2 = ra + m
+        add(rb2, X + sel, 1.0)
+        add(rb2, Y + sel, -big[sel // n_t])
+        lo.extend([np.zeros(m), np.full(m, -np.inf)])
+        up.extend([np.full(m, np.inf), np.zeros(m)])
+        r0 += 2 * m
+    # multiples: x − multiple·m = 0
+    sel = it[lotmul[ii]]
+    if sel.size:
+        m = sel.size
+        ra = r0 + np.arange(m)
+        add(ra, X + sel, 1.0)
+        add(ra, M + sel, -mu[sel // n_t])
+        lo.append(np.zeros(m))
+        up.append(np.zeros(m))
+        r0 += m
+
+    a = coo_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, nv)
+    ).tocsr()
+    res = milp(
+        c,
+        constraints=LinearConstraint(a, np.concatenate(lo), np.concatenate(up)),
+        integrality=integrality,
+        bounds=Bounds(lb, ub),
+        options={"time_limit": time_limit, "mip_rel_gap": mip_gap, "presolve": True},
+    )
+    if res.x is None:  # infeasible cannot happen (shortage is always allowed) unless numbers are broken
+        z = np.zeros((n_i, n_t))
+        return LineSchedule(z, z.copy(), d.copy(), z.copy(), z.copy(), np.zeros(n_t), cap, "infeasible")
+    sol = np.where(np.abs(res.x) < 1e-7, 0.0, res.x)
+
+    def part(off: int) -> np.ndarray:
+        return sol[off : off + N].reshape(n_i, n_t)
+
+    x = part(X)
+    status = "optimal" if res.status == 0 else "time_limit"
+    return LineSchedule(
+        x,
+        part(I),
+        part(U),
+        part(S),
+        part(W),
+        (x / rate_[:, None]).sum(axis=0),
+        cap,
+        status,
+    )
 
 
 def level_production(
     requirement: np.ndarray, capacity: np.ndarray, max_ahead: np.ndarray | list[int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Production per item × week within capacity, and the backlog left (cumulative) per item × week.
+    """Production per item × week within ``capacity`` (units per week), and the cumulative shortage.
 
-    ``requirement``: items × weeks (what must be finished each week); ``capacity``: per week;
-    ``max_ahead``: weeks each item may be built ahead.
+    A thin form of :func:`schedule_line` for callers that think in units per week (rate 1/day,
+    capacity in units): kept for the earlier API.
 
     >>> x, b = level_production(np.array([[0.0, 0.0, 150.0]]), np.array([100.0, 100.0, 100.0]), [1])
     >>> x.round(1).tolist(), float(b.max())
     ([[0.0, 50.0, 100.0]], 0.0)
     """
     req = np.asarray(requirement, dtype=float)
-    n_i, n_t = req.shape
-    cum = np.cumsum(req, axis=1)
-    nx = n_i * n_t
+    s = schedule_line(req, np.asarray(capacity, dtype=float), np.ones(req.shape[0]), max_ahead)
+    return s.production, np.cumsum(s.shortage, axis=1)
 
-    def xi(i: int, t: int) -> int:
-        return i * n_t + t
 
-    def bi(i: int, t: int) -> int:
-        return nx + i * n_t + t
+def max_ahead_weeks(shelf_life_days: float, min_remaining_pct: float, bucket_days: int = 7) -> int:
+    """Whole weeks a unit may wait between its making and its sale and still meet the customers'
+    minimum remaining life.
 
-    # objective: Σ_t P[i,t] = Σ_s x[i,s] · (n_t − s); backlog weighted 1000
-    c = np.concatenate([np.tile(n_t - np.arange(n_t), n_i).astype(float), np.full(nx, 1000.0)])
-    a = lil_matrix((2 * nx + n_t, 2 * nx))
-    b = np.zeros(2 * nx + n_t)
-    row = 0
-    for i in range(n_i):
-        k = int(max_ahead[i])
-        for t in range(n_t):
-            for s in range(t + 1):  # −P − B ≤ −R
-                a[row, xi(i, s)] = -1.0
-            a[row, bi(i, t)] = -1.0
-            b[row] = -cum[i, t]
-            row += 1
-            for s in range(t + 1):  # P ≤ R[t + k]
-                a[row, xi(i, s)] = 1.0
-            b[row] = cum[i, min(t + k, n_t - 1)]
-            row += 1
-    for t in range(n_t):
-        for i in range(n_i):
-            a[row, xi(i, t)] = 1.0
-        b[row] = float(capacity[t])
-        row += 1
-    res = linprog(c, A_ub=a.tocsr(), b_ub=b, bounds=(0, None), method="highs")
-    if res.status != 0:  # infeasible only through numerical trouble: keep the unlevelled plan
-        return req.copy(), np.zeros_like(req)
-    x = res.x[:nx].reshape(n_i, n_t)
-    back = res.x[nx:].reshape(n_i, n_t)
-    return np.where(x < 1e-9, 0.0, x), np.where(back < 1e-9, 0.0, back)
+    >>> max_ahead_weeks(180, 0.67), max_ahead_weeks(365, 0.5), max_ahead_weeks(10, 0.5)
+    (8, 26, 0)
+    """
+    if not shelf_life_days or math.isnan(shelf_life_days):
+        return 52
+    return max(0, int(math.floor(shelf_life_days * (1 - (min_remaining_pct or 0.0)) / bucket_days)))
