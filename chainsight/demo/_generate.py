@@ -26,6 +26,7 @@ from chainsight.model import LOAD_ORDER
 
 GENERATOR_VERSION = 1
 FACT_ENTITIES = (
+    "customer_orders",
     "sell_in",
     "sell_out",
     "online_orders",
@@ -172,6 +173,8 @@ def generate(
     tick("stock flows")
     pur = _supply.simulate_purchasing(co, net)
     tick("purchasing")
+    for table in _tables.customer_order_tables(co, rep, net):
+        emit("customer_orders", None, table)
     si = _tables.sell_in_lines(co, rep, net)
     for table in _tables.sell_in_tables(co, si):
         emit("sell_in", None, table)

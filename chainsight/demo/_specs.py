@@ -120,6 +120,13 @@ def file_specs(co: Company, dirty: bool) -> dict[tuple[str, str | None], FileSpe
             headers=dict(month="月份", region_id="区域编码", channel_id="渠道", target_amount="目标金额"),
         ),
         FileSpec(
+            "customer_orders",
+            "customer_orders_{month}.csv" if monthly else "customer_orders.csv",
+            "csv",
+            monthly=monthly,
+            month_column="requested_date",
+        ),
+        FileSpec(
             "sell_in",
             "sell_in_{month}.csv" if monthly else "sell_in.csv",
             "csv",

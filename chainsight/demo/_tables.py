@@ -141,15 +141,20 @@ def master_tables(co: Company, net: Network, pur: Purchasing) -> dict[str, pa.Ta
 
 
 # ---------------------------------------------------------------------------------------------- sell-in
-def sell_in_lines(co: Company, rep: Replenishment, net: Network) -> dict[str, np.ndarray]:
-    """Shipped lines (requested × DC fill rate, whole cases) and returns as negative lines, sorted by day."""
+def shipped_qty(co: Company, rep: Replenishment, net: Network) -> np.ndarray:
+    """What each requested line got: requested × its DC's fill rate that day, rounded down to whole cases."""
     dc = co.cust["dc"][rep.c]
     f = np.ones(rep.c.size)
     req = net.requested[dc, rep.s, rep.day]
     has = req > 0
     f[has] = np.clip(net.shipped[dc[has], rep.s[has], rep.day[has]] / req[has], 0.0, 1.0)
     upc = co.sku["upc"][rep.s].astype(np.float64)
-    qty = np.where(f >= 1.0 - 1e-9, rep.qty, np.floor(rep.qty * f / upc) * upc)
+    return np.where(f >= 1.0 - 1e-9, rep.qty, np.floor(rep.qty * f / upc) * upc)
+
+
+def sell_in_lines(co: Company, rep: Replenishment, net: Network) -> dict[str, np.ndarray]:
+    """Shipped lines (requested × DC fill rate, whole cases) and returns as negative lines, sorted by day."""
+    qty = shipped_qty(co, rep, net)
     keep = qty > 0
     c, s, day, qty, push = rep.c[keep], rep.s[keep], rep.day[keep], qty[keep], rep.push[keep]
     kinds = sorted(TRADE_DISCOUNT)
@@ -221,6 +226,58 @@ def sell_in_tables(co: Company, si: dict[str, np.ndarray]) -> Iterator[pa.Table]
                 "discount_amount": pa.array(si["disc"][a:b], pa.float64()),
                 "net_amount": pa.array(si["net"][a:b], pa.float64()),
                 "site_id": _take(co.dc_ids, co.cust["dc"][C]),
+            },
+        )
+
+
+def customer_order_tables(co: Company, rep: Replenishment, net: Network) -> Iterator[pa.Table]:
+    """Customer order lines, about a month per table: one order per customer and delivery day.
+
+    Ordered = the requested quantity; shipped = what sell-in shows for it (short when the DC ran
+    short, nothing when it ran out). A few percent of lines were requested a day or two earlier than
+    we could ship them, so order OTIF is below the fill rate, as in real life.
+    """
+    rng = stream(co.seed, "customer_orders")
+    shipped = shipped_qty(co, rep, net)
+    early = np.where(rng.random(rep.c.size) < 0.04, rng.integers(1, 3, rep.c.size), 0)
+    requested = np.maximum(rep.day - early, 0)
+    lead = 2 + rep.c % 3
+    order_day = np.maximum(requested - lead, 0)
+    order = np.lexsort((rep.s, rep.c, rep.day))
+    C, S, DAY = rep.c[order], rep.s[order], rep.day[order]
+    req_day, ord_day = requested[order], order_day[order]
+    ordered, got = rep.qty[order], shipped[order]
+    cust_ids = [x["customer_id"] for x in co.customers]
+    bounds = np.searchsorted(DAY, [co.cal.index(m) for m in co.cal.month_starts] + [co.cal.n])
+    for a, b in itertools.pairwise(bounds):
+        if b <= a:
+            continue
+        c, day = C[a:b], DAY[a:b]
+        key = day * len(co.customers) + c
+        new_doc = np.r_[True, key[1:] != key[:-1]]
+        doc_idx = np.cumsum(new_doc) - 1
+        first = np.flatnonzero(new_doc)
+        line_no = np.arange(c.size) - first[doc_idx] + 1
+        doc_day = day[first]
+        day_new = np.r_[True, doc_day[1:] != doc_day[:-1]]
+        seq_in_day = np.arange(first.size) - np.flatnonzero(day_new)[np.cumsum(day_new) - 1] + 1
+        doc_id = _join("SO", _fmt_day(co, doc_day, "%Y%m%d"), _seq(seq_in_day, 4))
+        has_ship = got[a:b] > 0
+        yield _schema_table(
+            "customer_orders",
+            {
+                "order_id": pc.take(doc_id, pa.array(doc_idx)),
+                "line_no": pa.array(line_no, pa.int64()),
+                "order_date": _date_arr(co, ord_day[a:b]),
+                "requested_date": _date_arr(co, req_day[a:b]),
+                "customer_id": _take(cust_ids, c),
+                "sku": _take(co.sku_ids, S[a:b]),
+                "ordered_qty": pa.array(ordered[a:b].astype(np.int64), pa.int64()),
+                "shipped_qty": pa.array(got[a:b].astype(np.int64), pa.int64()),
+                "last_shipped_date": pc.if_else(
+                    pa.array(has_ship), _date_arr(co, day), pa.scalar(None, pa.date32())
+                ),
+                "site_id": _take(co.dc_ids, co.cust["dc"][c]),
             },
         )
 

@@ -23,6 +23,8 @@ REFERENCES = [
     ("prices", "sku", "products", "sku"),
     ("promotions", "sku", "products", "sku"),
     ("targets", "region_id", "regions", "region_id"),
+    ("customer_orders", "customer_id", "customers", "customer_id"),
+    ("customer_orders", "sku", "products", "sku"),
     ("sell_in", "sku", "products", "sku"),
     ("sell_in", "customer_id", "customers", "customer_id"),
     ("sell_in", "site_id", "sites", "site_id"),
@@ -131,6 +133,25 @@ def test_materials_are_consumed_after_they_arrive(demo: DemoFiles) -> None:
         "JOIN receipts r ON r.lot_id = c.lot_id WHERE dt(o.actual_start) < dt(r.received_date)"
     )
     assert early == 0
+
+
+def test_customer_orders_ship_exactly_what_sell_in_shows(demo: DemoFiles) -> None:
+    # Shipped quantity per customer, SKU and day equals the sell-in deliveries (returns aside),
+    # except on days where a planted dirty sell-in row stands in for a real one.
+    mismatches = demo.scalar(
+        "WITH o AS (SELECT customer_id, sku, dt(last_shipped_date) AS d, sum(num(shipped_qty)) AS q "
+        "  FROM customer_orders WHERE num(shipped_qty) > 0 GROUP BY ALL), "
+        "s AS (SELECT customer_id, sku, dt(date) AS d, sum(num(qty)) AS q FROM sell_in "
+        "  WHERE num(qty) > 0 GROUP BY ALL) "
+        "SELECT count(*) FROM o FULL JOIN s USING (customer_id, sku, d) WHERE coalesce(o.q, -1) <> coalesce(s.q, -1) "
+        "AND d NOT IN (SELECT dt(date) FROM raw_sell_in WHERE _dirty)"
+    )
+    assert mismatches == 0
+    short, late, lines = demo.sql(
+        "SELECT count(*) FILTER (WHERE num(shipped_qty) < num(ordered_qty)), "
+        "count(*) FILTER (WHERE dt(last_shipped_date) > dt(requested_date)), count(*) FROM customer_orders"
+    )[0]
+    assert 0 < short < lines * 0.2 and 0 < late < lines * 0.1
 
 
 def test_sell_in_has_returns_and_online_has_refunds(demo: DemoFiles) -> None:
