@@ -184,7 +184,7 @@ def schedule_line(
     window = np.maximum(window, 0.0)
 
     N = n_i * n_t
-    X, I, U, S, W, Y, M = (j * N for j in range(7))
+    OX, OI, OU, OS, OW, OY, OM = (j * N for j in range(7))
     nv = 7 * N
     it = np.arange(N)  # flat (i, t) index: i * n_t + t
     ii, tix = it // n_t, it % n_t
@@ -194,21 +194,21 @@ def schedule_line(
 
     lb = np.zeros(nv)
     ub = np.full(nv, np.inf)
-    ub[I + it] = window.ravel()
-    ub[U + it] = d.ravel()
-    ub[Y + it] = np.where(lotrun[ii], 1.0, 0.0)
-    ub[M + it] = np.where(lotmul[ii], np.floor(big[ii] / np.where(lotmul[ii], mu[ii], 1.0)), 0.0)
-    ub[X + it] = big[ii]
+    ub[OI + it] = window.ravel()
+    ub[OU + it] = d.ravel()
+    ub[OY + it] = np.where(lotrun[ii], 1.0, 0.0)
+    ub[OM + it] = np.where(lotmul[ii], np.floor(big[ii] / np.where(lotmul[ii], mu[ii], 1.0)), 0.0)
+    ub[OX + it] = big[ii]
     integrality = np.zeros(nv, dtype=np.uint8)
-    integrality[Y + it] = lotrun[ii]
-    integrality[M + it] = lotmul[ii]
+    integrality[OY + it] = lotrun[ii]
+    integrality[OM + it] = lotmul[ii]
 
     c = np.zeros(nv)
-    c[U + it] = costs.shortage * val[ii]
-    c[S + it] = costs.safety * val[ii]
-    c[I + it] = costs.holding * val[ii]
-    c[W + it] = costs.waste * val[ii]
-    c[X + it] = 1e-6 * val[ii] * (n_t - tix)  # tie-break: of two equal plans, make later
+    c[OU + it] = costs.shortage * val[ii]
+    c[OS + it] = costs.safety * val[ii]
+    c[OI + it] = costs.holding * val[ii]
+    c[OW + it] = costs.waste * val[ii]
+    c[OX + it] = 1e-6 * val[ii] * (n_t - tix)  # tie-break: of two equal plans, make later
 
     rows, cols, vals, lo, up = [], [], [], [], []
     r0 = 0
@@ -218,26 +218,26 @@ def schedule_line(
         cols.append(cidx)
         vals.append(np.broadcast_to(np.asarray(v, dtype=float), r.shape))
 
-    # balance: I[t] − I[t−1] − x[t] − u[t] + w[t] = −n[t]
+    # balance: OI[t] − OI[t−1] − x[t] − u[t] + w[t] = −n[t]
     rb = r0 + it
-    add(rb, I + it, 1.0)
+    add(rb, OI + it, 1.0)
     prev = tix > 0
-    add(rb[prev], I + it[prev] - 1, -1.0)
-    add(rb, X + it, -1.0)
-    add(rb, U + it, -1.0)
-    add(rb, W + it, 1.0)
+    add(rb[prev], OI + it[prev] - 1, -1.0)
+    add(rb, OX + it, -1.0)
+    add(rb, OU + it, -1.0)
+    add(rb, OW + it, 1.0)
     lo.append(-d.ravel())
     up.append(-d.ravel())
     r0 += N
-    # safety stock: I + s ≥ ss − held
+    # safety stock: OI + s ≥ ss − held
     rs = r0 + it
-    add(rs, I + it, 1.0)
-    add(rs, S + it, 1.0)
+    add(rs, OI + it, 1.0)
+    add(rs, OS + it, 1.0)
     lo.append(np.maximum(ss[ii] - old.ravel(), 0.0))
     up.append(np.full(N, np.inf))
     r0 += N
     # capacity: Σ_i x / rate ≤ days
-    add(r0 + tix, X + it, 1.0 / rate_[ii])
+    add(r0 + tix, OX + it, 1.0 / rate_[ii])
     lo.append(np.full(n_t, -np.inf))
     up.append(cap)
     r0 += n_t
@@ -246,11 +246,11 @@ def schedule_line(
     if sel.size:
         m = sel.size
         ra = r0 + np.arange(m)
-        add(ra, X + sel, 1.0)
-        add(ra, Y + sel, -mr[sel // n_t])
+        add(ra, OX + sel, 1.0)
+        add(ra, OY + sel, -mr[sel // n_t])
         rb2 = ra + m
-        add(rb2, X + sel, 1.0)
-        add(rb2, Y + sel, -big[sel // n_t])
+        add(rb2, OX + sel, 1.0)
+        add(rb2, OY + sel, -big[sel // n_t])
         lo.extend([np.zeros(m), np.full(m, -np.inf)])
         up.extend([np.full(m, np.inf), np.zeros(m)])
         r0 += 2 * m
@@ -259,8 +259,8 @@ def schedule_line(
     if sel.size:
         m = sel.size
         ra = r0 + np.arange(m)
-        add(ra, X + sel, 1.0)
-        add(ra, M + sel, -mu[sel // n_t])
+        add(ra, OX + sel, 1.0)
+        add(ra, OM + sel, -mu[sel // n_t])
         lo.append(np.zeros(m))
         up.append(np.zeros(m))
         r0 += m
@@ -283,14 +283,14 @@ def schedule_line(
     def part(off: int) -> np.ndarray:
         return sol[off : off + N].reshape(n_i, n_t)
 
-    x = part(X)
+    x = part(OX)
     status = "optimal" if res.status == 0 else "time_limit"
     return LineSchedule(
         x,
-        part(I),
-        part(U),
-        part(S),
-        part(W),
+        part(OI),
+        part(OU),
+        part(OS),
+        part(OW),
         (x / rate_[:, None]).sum(axis=0),
         cap,
         status,
@@ -323,4 +323,4 @@ def max_ahead_weeks(shelf_life_days: float, min_remaining_pct: float, bucket_day
     """
     if not shelf_life_days or math.isnan(shelf_life_days):
         return 52
-    return max(0, int(math.floor(shelf_life_days * (1 - (min_remaining_pct or 0.0)) / bucket_days)))
+    return max(0, math.floor(shelf_life_days * (1 - (min_remaining_pct or 0.0)) / bucket_days))
