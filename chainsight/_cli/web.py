@@ -1,4 +1,4 @@
-"""``chainsight serve`` and ``chainsight users add|list|set-scope|disable|enable|password|token|audit``."""
+"""``chainsight serve``, ``chainsight users add|list|set-scope|disable|enable|password|token|audit``; ``db`` in db.py."""
 
 from __future__ import annotations
 
@@ -56,7 +56,10 @@ def _fail(exc: UserInputError, lang: str) -> typer.Exit:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``serve`` and the ``users`` group to ``app``."""
+    """Add ``serve``, the ``users`` group and the ``db`` (migrations) group to ``app``."""
+    from chainsight._cli import db as db_cli
+
+    db_cli.register(app)
 
     @app.command("serve")
     def serve(

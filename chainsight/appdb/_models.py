@@ -1,10 +1,14 @@
-"""Tables of the app database: users, sessions, API tokens, audit log, settings (SQLAlchemy 2)."""
+"""Tables of the app database: users, sessions, API tokens, audit log, settings (SQLAlchemy 2).
+
+The schema is owned by the Alembic migrations in ``chainsight/appdb/migrations/versions``; a test
+checks that upgrading to head yields exactly these models.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -12,8 +16,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+# Named constraints so migrations can alter them on every backend (SQLite batch mode needs names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
 class Base(DeclarativeBase):
-    pass
+    """Every app-database table. A new table or column needs a migration: see README, Development."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class UserRow(Base):

@@ -13,12 +13,13 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, make_url, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chainsight._errors import UserInputError
-from chainsight.appdb._models import AuditRow, Base, SessionRow, SettingRow, TokenRow, UserRow, utcnow
+from chainsight.appdb import _migrate as migrate
+from chainsight.appdb._models import AuditRow, SessionRow, SettingRow, TokenRow, UserRow, utcnow
 from chainsight.metrics import Scope
 
 ROLES: dict[str, tuple[str, str]] = {
@@ -140,22 +141,33 @@ class AppDB:
     True
     """
 
-    def __init__(self, url: str, *, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, url: str, *, hasher: PasswordHasher | None = None, upgrade: bool | None = None
+    ) -> None:
+        """Open (creating when needed) the database at ``url`` and bring its schema to the newest revision.
+
+        ``upgrade`` False (or ``CHAINSIGHT_APPDB_AUTO_UPGRADE=0``) leaves the schema alone and refuses
+        an out-of-date database with a message naming ``chainsight db upgrade``.
+        """
         self.url = url
         # argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile); tests pass a cheaper one.
         self.hasher = hasher or _hasher
         self._dummy: str | None = None
-        kwargs: dict[str, Any] = {}
-        if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False}
-            if url in ("sqlite://", "sqlite:///:memory:"):
-                from sqlalchemy.pool import StaticPool
-
-                kwargs["poolclass"] = StaticPool
-        self.engine: Engine = create_engine(url, **kwargs)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        self.engine: Engine = make_engine(url)
+        if upgrade is None:
+            upgrade = os.environ.get("CHAINSIGHT_APPDB_AUTO_UPGRADE", "1").strip().lower() not in (
+                "0",
+                "false",
+                "no",
+            )
+        try:
+            if upgrade:
+                migrate.upgrade(self.engine)
+            else:
+                migrate.check_current(self.engine)
+        except Exception:
+            self.engine.dispose()
+            raise
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -395,6 +407,35 @@ class AppDB:
                 }
                 for r in s.scalars(q)
             ]
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1] if "@" in url else url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the app database: SQLite gets foreign keys, WAL and one shared in-memory DB."""
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            from sqlalchemy.pool import StaticPool
+
+            kwargs["poolclass"] = StaticPool
+    try:
+        engine = create_engine(url, **kwargs)
+    except Exception as exc:  # bad URL or missing driver: the user's to fix
+        shown = safe_url(url)
+        raise UserInputError(
+            f"无法打开应用数据库 “{shown}”:{exc}", f"cannot open the app database '{shown}': {exc}"
+        ) from None
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def check_password(password: str) -> None:
