@@ -157,7 +157,11 @@ def run_mrp(
         i = index.get(p, bucket_of(p))
         if 0 <= i < n:
             gross[r.item_id][i] += float(r.qty)
-            pegs[r.item_id][i].append(str(getattr(r, "source", None) or f"demand:{r.item_id}@{periods[i]}"))
+            src = getattr(r, "source", None)
+            if isinstance(src, list | tuple):
+                pegs[r.item_id][i].extend(str(x) for x in src)
+            else:
+                pegs[r.item_id][i].append(str(src or f"demand:{r.item_id}@{periods[i]}"))
 
     lots: dict[str, list[list]] = defaultdict(list)
     if on_hand is not None and not on_hand.empty:
@@ -165,11 +169,14 @@ def run_mrp(
             exp = None if pd.isna(r.expiry_date) else pd.Timestamp(r.expiry_date).date()
             lots[r.item_id].append([exp or dt.date.max, float(r.qty)])
     sched: dict[str, list[float]] = defaultdict(lambda: [0.0] * n)
+    open_orders: dict[str, list[tuple[int, float, str, dt.date]]] = defaultdict(list)
     if receipts is not None and not receipts.empty:
-        for r in receipts.itertuples(index=False):
-            i = max(0, bucket_of(pd.Timestamp(r.due_date).date()))
+        for j, r in enumerate(receipts.itertuples(index=False)):
+            due = pd.Timestamp(r.due_date).date()
+            i = max(0, bucket_of(due))
             if i < n:
                 sched[r.item_id][i] += float(r.qty)
+                open_orders[r.item_id].append((i, float(r.qty), str(getattr(r, "order_id", None) or j), due))
 
     def attr(item: str, name: str, default: float | str | None) -> float | str | None:
         if item in spec.index and name in spec.columns:
@@ -192,6 +199,9 @@ def run_mrp(
         supplier = attr(item, "supplier_id", None)
         item_lots = sorted(lots.get(item, []), key=lambda x: x[0])
         g = gross[item]
+        exceptions.extend(
+            _reschedule(item, periods, g, item_lots, open_orders.get(item, []), ss, min_rem, ends)
+        )
         free = 0.0
         for t in range(n):
             expired = 0.0
@@ -280,8 +290,80 @@ def run_mrp(
                     "safety_stock": ss,
                 }
             )
+        cover = sum(g[max(0, n - 4) :])
+        if projected - ss - cover > 1e-6 and projected > 0:
+            exceptions.append(
+                {
+                    "kind": "excess",
+                    "item_id": item,
+                    "period": periods[-1],
+                    "qty": round(projected - ss - cover, 6),
+                    "detail": "stock at the end of the horizon beyond safety stock and 4 periods of requirements",
+                }
+            )
     return MrpResult(
         pd.DataFrame(orders, columns=ORDER_COLUMNS),
         pd.DataFrame(grid, columns=NETTING_COLUMNS),
         pd.DataFrame(exceptions, columns=EXCEPTION_COLUMNS),
     )
+
+
+def _reschedule(
+    item: str,
+    periods: list[dt.date],
+    gross: list[float],
+    lots: list[list],
+    receipts: list[tuple[int, float, str, dt.date]],
+    ss: float,
+    min_rem: int,
+    ends: list[dt.date],
+) -> list[dict]:
+    """Expedite / defer / cancel messages for open orders (receipts), as MRP rescheduling does.
+
+    Without any open order, stock usable before expiry leaves a cumulative shortfall (plus safety
+    stock) per period; open orders, earliest due first, fill it. An order is *needed* in the first
+    period where the shortfall exceeds what the orders before it bring: needed before its due
+    bucket → expedite; more than one bucket after → defer; never within the horizon → cancel.
+    """
+    if not receipts:
+        return []
+    n = len(periods)
+    left = [list(lot) for lot in lots]
+    short = 0.0
+    cum_need: list[float] = []
+    for t in range(n):
+        left = [
+            lot for lot in left if lot[0] == dt.date.max or lot[0] - dt.timedelta(days=min_rem) >= ends[t]
+        ]
+        need = gross[t]
+        for lot in left:
+            take = min(lot[1], need)
+            lot[1] -= take
+            need -= take
+        left = [lot for lot in left if lot[1] > 1e-12]
+        short += need
+        level = short + max(0.0, ss - sum(q for _, q in left))
+        cum_need.append(max(level, cum_need[-1] if cum_need else 0.0))
+    out = []
+    before = 0.0
+    for due_t, qty, order_id, due in sorted(receipts, key=lambda r: (r[0], r[3], r[2])):
+        need_t = next((t for t in range(n) if cum_need[t] > before + 1e-9), None)
+        before += qty
+        if need_t is None:
+            kind, detail = "cancel", f"open order {order_id} (due {due}) is not needed within the horizon"
+        elif need_t < due_t:
+            kind, detail = "expedite", f"open order {order_id} due {due} is needed by {periods[need_t]}"
+        elif need_t > due_t + 1:
+            kind, detail = "defer", f"open order {order_id} due {due} is not needed before {periods[need_t]}"
+        else:
+            continue
+        out.append(
+            {
+                "kind": kind,
+                "item_id": item,
+                "period": periods[min(due_t, n - 1) if need_t is None else need_t],
+                "qty": qty,
+                "detail": detail,
+            }
+        )
+    return out

@@ -46,6 +46,45 @@ def test_mrp_plan_matches_hand_computed_golden_orders(case: str) -> None:
     assert got[cols].sort_values(key).to_dict("records") == exp[cols].sort_values(key).to_dict("records")
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if (GOLDEN / c / "expected_exceptions.csv").exists()])
+def test_mrp_exceptions_match_hand_computed_golden(case: str) -> None:
+    expected = pd.read_csv(GOLDEN / case / "expected_exceptions.csv")
+    exc = _run(case).exceptions
+    got = sorted((r.kind, r.item_id, r.period.isoformat(), float(r.qty)) for r in exc.itertuples(index=False))
+    assert got == sorted(
+        (r.kind, r.item_id, r.period, float(r.qty)) for r in expected.itertuples(index=False)
+    )
+
+
+def test_intermediate_level_nets_stock_open_orders_and_safety_stock() -> None:
+    grid = _run("multi_level_netting").netting.set_index(["item_id", "period"])
+    m = grid.loc["M"]
+    assert m.loc[dt.date(2026, 1, 19), "scheduled"] == 30
+    assert m.loc[dt.date(2026, 1, 19), "projected"] == pytest.approx(10.0)  # safety stock kept
+    assert grid.loc[("R", dt.date(2026, 1, 12)), "gross"] == pytest.approx(25.0)
+
+
+def test_open_order_not_needed_is_cancelled_and_late_one_deferred() -> None:
+    demand = pd.DataFrame({"item_id": ["X"], "period": [dt.date(2026, 1, 26)], "qty": [10.0]})
+    items = pd.DataFrame({"item_id": ["X"], "make_buy": ["buy"]})
+    receipts = pd.DataFrame(
+        {
+            "item_id": ["X", "X"],
+            "due_date": [dt.date(2026, 1, 5), dt.date(2026, 1, 12)],
+            "qty": [10.0, 5.0],
+            "order_id": ["PO-A", "PO-B"],
+        }
+    )
+    periods = [dt.date(2026, 1, 5) + dt.timedelta(weeks=w) for w in range(4)]
+    res = run_mrp(
+        periods, demand, pd.DataFrame(columns=["parent_id", "component_id", "qty_per"]), items, None, receipts
+    )
+    kinds = res.exceptions.set_index("kind")
+    assert kinds.loc["defer", "period"] == dt.date(2026, 1, 26) and "PO-A" in kinds.loc["defer", "detail"]
+    assert kinds.loc["cancel", "qty"] == 5.0 and "PO-B" in kinds.loc["cancel", "detail"]
+    assert res.orders.empty
+
+
 def test_shared_component_is_netted_once_at_its_lowest_level() -> None:
     res = _run("shared_component")
     grid = res.netting[res.netting["item_id"] == "C"]
