@@ -7,12 +7,20 @@ import decimal
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from chainsight._errors import UserInputError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from chainsight.warehouse import Warehouse
 
 console = Console()
 err_console = Console(stderr=True)
@@ -86,3 +94,68 @@ def format_cell(value: Any) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value)
+
+
+@contextmanager
+def user_errors(lang: str) -> Iterator[None]:
+    """A user error prints one line in the user's language and exits with its status, never a traceback."""
+    try:
+        yield
+    except UserInputError as exc:
+        err_console.print(f"[red]✗ {exc.message(lang)}[/red]", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+@contextmanager
+def open_warehouse(warehouse: str | None, lang: str, *, read_only: bool = True) -> Iterator[Warehouse]:
+    """Open the warehouse (read-only by default) for one command; user errors inside exit cleanly."""
+    from chainsight.warehouse import Warehouse, resolve_warehouse_path
+
+    with user_errors(lang):
+        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=read_only)
+        try:
+            yield wh
+        finally:
+            wh.close()
+
+
+def fmt_pct(v: Any) -> str | None:
+    return None if v is None else f"{v:.0%}"
+
+
+def fmt_ratio(v: Any) -> str | None:
+    return None if v is None else f"{v:,.1f}"
+
+
+def fmt_num2(v: Any) -> str | None:
+    return None if v is None else f"{v:,.2f}"
+
+
+def fmt_money(v: Any) -> str | None:
+    return None if v is None else f"{v:,.0f}"
+
+
+def fmt_qty(v: Any) -> str | None:
+    if v is None:
+        return None
+    return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 or abs(v) >= 100 else f"{v:,.2f}"
+
+
+def show_frame(
+    df: pl.DataFrame,
+    columns: Sequence[str],
+    lang: str,
+    title: str,
+    top: int | None = None,
+    fmt: Mapping[str, Any] | None = None,
+) -> None:
+    """Print the first ``top`` rows of a Polars frame with localised column labels and per-column formats."""
+    from chainsight.analysis import column_label
+
+    fmt = fmt or {}
+    rows = [
+        {c: (fmt[c](rec.get(c)) if c in fmt else rec.get(c)) for c in columns}
+        for rec in (df.head(top) if top else df).to_dicts()
+    ]
+    shown = f" ({min(top, df.height)}/{df.height})" if top and df.height > top else ""
+    print_table(rows, list(columns), title=title + shown, headers=[column_label(c, lang) for c in columns])

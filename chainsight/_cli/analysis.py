@@ -3,9 +3,7 @@ chainsight.analysis. Each prints readable tables, or with ``--json`` exactly wha
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import polars as pl
 import typer
@@ -16,13 +14,16 @@ from chainsight._cli._common import (
     WarehouseOption,
     console,
     current_lang,
-    err_console,
+    fmt_money,
+    fmt_num2,
+    fmt_pct,
+    fmt_qty,
+    fmt_ratio,
+    open_warehouse,
     print_json,
-    print_table,
+    show_frame,
 )
-from chainsight._errors import UserInputError
 from chainsight.model import Text
-from chainsight.warehouse import Warehouse, resolve_warehouse_path
 
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Date to look from (YYYY-MM-DD); default: the latest snapshot.")
@@ -34,62 +35,8 @@ MonthsOption = Annotated[
 ]
 
 
-@contextmanager
-def _user_errors(lang: str) -> Iterator[None]:
-    """A user error prints one line in the user's language and exits 2, never a traceback."""
-    try:
-        yield
-    except UserInputError as exc:
-        err_console.print(f"[red]✗ {exc.message(lang)}[/red]", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-
-
-def _open(warehouse: str | None) -> Warehouse:
-    return Warehouse.open(resolve_warehouse_path(warehouse), read_only=True)
-
-
 def _t(zh: str, en: str, lang: str) -> str:
     return Text(zh, en).get(lang)
-
-
-def _pct(v: Any) -> str | None:
-    return None if v is None else f"{v:.0%}"
-
-
-def _ratio(v: Any) -> str | None:
-    return None if v is None else f"{v:,.1f}"
-
-
-def _num2(v: Any) -> str | None:
-    return None if v is None else f"{v:,.2f}"
-
-
-def _money(v: Any) -> str | None:
-    return None if v is None else f"{v:,.0f}"
-
-
-def _qty(v: Any) -> str | None:
-    if v is None:
-        return None
-    return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 or abs(v) >= 100 else f"{v:,.2f}"
-
-
-def _show(
-    df: pl.DataFrame,
-    columns: Sequence[str],
-    lang: str,
-    title: str,
-    top: int | None = None,
-    fmt: dict[str, Any] | None = None,
-) -> None:
-    from chainsight.analysis import column_label
-
-    fmt = fmt or {}
-    rows = []
-    for rec in (df.head(top) if top else df).to_dicts():
-        rows.append({c: (fmt[c](rec.get(c)) if c in fmt else rec.get(c)) for c in columns})
-    shown = f" ({min(top, df.height)}/{df.height})" if top and df.height > top else ""
-    print_table(rows, list(columns), title=title + shown, headers=[column_label(c, lang) for c in columns])
 
 
 def register(app: typer.Typer) -> None:
@@ -111,13 +58,13 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import ACTION_NAMES, STATES, expiry_report, lot_customers, near_expiry_bands
 
         lg = current_lang(lang)
-        with _user_errors(lg), _open(warehouse) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             if lot:
                 df = lot_customers(wh, lot, as_of=as_of, site=site)
                 if as_json:
                     print_json(df.to_dicts())
                     return
-                _show(
+                show_frame(
                     df,
                     [
                         "site_id",
@@ -132,7 +79,7 @@ def register(app: typer.Typer) -> None:
                     ],
                     lg,
                     _t(f"批次 {lot} 的可接收客户", f"Who may receive lot {lot}", lg),
-                    fmt={"min_remaining_life_pct": _pct, "delivery_pct": _pct},
+                    fmt={"min_remaining_life_pct": fmt_pct, "delivery_pct": fmt_pct},
                 )
                 return
             report = expiry_report(wh, as_of=as_of, site=site)
@@ -158,7 +105,7 @@ def register(app: typer.Typer) -> None:
         actions = report.actions.with_columns(
             pl.col("action").replace_strict(names, default=pl.col("action"))
         )
-        _show(
+        show_frame(
             actions,
             [
                 "rank",
@@ -179,10 +126,10 @@ def register(app: typer.Typer) -> None:
             _t("有风险批次的建议措施(按可挽回金额排序)", "Actions for lots at risk (by value saved)", lg),
             top,
             fmt={
-                "projected_unsold_qty": _qty,
-                "action_qty": _qty,
-                "value_at_stake": _money,
-                "value_saved": _money,
+                "projected_unsold_qty": fmt_qty,
+                "action_qty": fmt_qty,
+                "value_at_stake": fmt_money,
+                "value_saved": fmt_money,
             },
         )
         bands = {b.code: (b.label_zh if lg == "zh" else b.label_en) for b in near_expiry_bands()}
@@ -192,7 +139,7 @@ def register(app: typer.Typer) -> None:
             pl.col("state").replace_strict(states, default=pl.col("state")),
             pl.col("eligible_channels").list.join(", "),
         )
-        _show(
+        show_frame(
             flagged,
             [
                 "site_id",
@@ -210,13 +157,13 @@ def register(app: typer.Typer) -> None:
             lg,
             _t("临期与过期批次", "Near-expiry and expired lots", lg),
             top,
-            fmt={"remaining_pct": _pct, "qty": _qty, "value": _money},
+            fmt={"remaining_pct": fmt_pct, "qty": fmt_qty, "value": fmt_money},
         )
         mats = report.lots.filter(
             pl.col("item_kind") != "product", pl.col("projected_unsold_qty").fill_null(0) > 1e-6
         ).sort("projected_unsold_value", descending=True)
         if mats.height:
-            _show(
+            show_frame(
                 mats,
                 [
                     "site_id",
@@ -236,7 +183,7 @@ def register(app: typer.Typer) -> None:
                     lg,
                 ),
                 top,
-                fmt={"qty": _qty, "projected_unsold_qty": _qty, "projected_unsold_value": _money},
+                fmt={"qty": fmt_qty, "projected_unsold_qty": fmt_qty, "projected_unsold_value": fmt_money},
             )
 
     @app.command("trace")
@@ -252,7 +199,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import TRACE_BASIS, trace
 
         lg = current_lang(lang)
-        with _user_errors(lg), _open(warehouse) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             t = trace(wh, lot, as_of=as_of)
         if as_json:
             print_json(t.to_dict())
@@ -265,15 +212,15 @@ def register(app: typer.Typer) -> None:
         }
         console.print(f"[bold]{lot}[/bold] — {kinds[t.kind].get(lg)}", highlight=False)
         if t.produced_by.height:
-            _show(
+            show_frame(
                 t.produced_by,
                 ["order_id", "site_id", "line_id", "sku", "status", "actual_end", "qty"],
                 lg,
                 _t("生产该批次的订单", "Made by", lg),
-                fmt={"qty": _qty},
+                fmt={"qty": fmt_qty},
             )
         if t.materials.height:
-            _show(
+            show_frame(
                 t.materials,
                 [
                     "material_id",
@@ -292,28 +239,28 @@ def register(app: typer.Typer) -> None:
                     "Backward: material lots consumed and their suppliers",
                     lg,
                 ),
-                fmt={"qty": _qty},
+                fmt={"qty": fmt_qty},
             )
         if t.finished_lots.height:
-            _show(
+            show_frame(
                 t.finished_lots,
                 ["order_id", "site_id", "line_id", "sku", "lot_id", "material_qty", "qty", "actual_end"],
                 lg,
                 _t("向前追溯:用该批次生产的成品批次", "Forward: finished lots made with it", lg),
-                fmt={"qty": _qty, "material_qty": _qty},
+                fmt={"qty": fmt_qty, "material_qty": fmt_qty},
             )
         if t.holdings.height:
-            _show(
+            show_frame(
                 t.holdings,
                 ["lot_id", "item_id", "site_id", "site_type", "first_seen", "last_seen", "qty_now"],
                 lg,
                 _t("所在地点", "Where it is (or was)", lg),
-                fmt={"qty_now": _qty},
+                fmt={"qty_now": fmt_qty},
             )
         if t.customers.height:
             basis = {k: v.get(lg) for k, v in TRACE_BASIS.items()}
             cust = t.customers.with_columns(pl.col("basis").replace_strict(basis, default=pl.col("basis")))
-            _show(
+            show_frame(
                 cust,
                 [
                     "lot_id",
@@ -327,7 +274,7 @@ def register(app: typer.Typer) -> None:
                 ],
                 lg,
                 _t("收货客户", "Customers who received it", lg),
-                fmt={"qty": _qty},
+                fmt={"qty": fmt_qty},
             )
         for note in t.notes:
             console.print(f"[yellow]{note.get(lg)}[/yellow]", highlight=False)
@@ -347,7 +294,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import sell_through
 
         lg = current_lang(lang)
-        with _user_errors(lg), _open(warehouse) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             st = sell_through(wh, as_of=as_of, months=months)
         if as_json:
             print_json(st.to_dict())
@@ -366,7 +313,7 @@ def register(app: typer.Typer) -> None:
             highlight=False,
         )
         cust = st.customers.with_columns(pl.col("stuffed_skus").list.join(", "))
-        _show(
+        show_frame(
             cust,
             [
                 "customer_id",
@@ -385,18 +332,18 @@ def register(app: typer.Typer) -> None:
             _t("客户进销存", "Customers: sell-in, sell-out, channel stock", lg),
             top,
             fmt={
-                "sell_in_qty": _qty,
-                "sell_out_qty": _qty,
-                "channel_stock": _qty,
-                "ratio": _ratio,
-                "weeks_of_cover": _ratio,
-                "stuffing_at_risk_value": _money,
-                "at_risk_value": _money,
+                "sell_in_qty": fmt_qty,
+                "sell_out_qty": fmt_qty,
+                "channel_stock": fmt_qty,
+                "ratio": fmt_ratio,
+                "weeks_of_cover": fmt_ratio,
+                "stuffing_at_risk_value": fmt_money,
+                "at_risk_value": fmt_money,
             },
         )
         stuffed = st.pairs.filter(pl.col("stuffing"))
         if stuffed.height:
-            _show(
+            show_frame(
                 stuffed,
                 [
                     "customer_id",
@@ -415,12 +362,12 @@ def register(app: typer.Typer) -> None:
                 _t("压货明细(客户 × SKU)", "Stuffing by customer × SKU", lg),
                 top,
                 fmt={
-                    "run_ratio": _ratio,
-                    "run_excess_qty": _qty,
-                    "channel_stock": _qty,
-                    "weeks_of_cover": _ratio,
-                    "at_risk_qty": _qty,
-                    "at_risk_value": _money,
+                    "run_ratio": fmt_ratio,
+                    "run_excess_qty": fmt_qty,
+                    "channel_stock": fmt_qty,
+                    "weeks_of_cover": fmt_ratio,
+                    "at_risk_qty": fmt_qty,
+                    "at_risk_value": fmt_money,
                 },
             )
 
@@ -437,7 +384,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import supplier_performance
 
         lg = current_lang(lang)
-        with _user_errors(lg), _open(warehouse) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             rep = supplier_performance(wh, as_of=as_of, months=months)
         if as_json:
             print_json(rep.to_dict())
@@ -452,7 +399,7 @@ def register(app: typer.Typer) -> None:
             ),
             highlight=False,
         )
-        _show(
+        show_frame(
             rep.suppliers,
             [
                 "supplier_id",
@@ -473,18 +420,18 @@ def register(app: typer.Typer) -> None:
             _t("供应商表现(最差在前)", "Suppliers, worst first", lg),
             top,
             fmt={
-                "otif": _pct,
-                "on_time_rate": _pct,
-                "in_full_rate": _pct,
-                "late_share": _pct,
-                "avg_delay_when_late": _ratio,
-                "lead_time_mean": _ratio,
-                "lead_time_std": _ratio,
-                "lead_time_p90": _ratio,
-                "ppv_pct": _pct,
+                "otif": fmt_pct,
+                "on_time_rate": fmt_pct,
+                "in_full_rate": fmt_pct,
+                "late_share": fmt_pct,
+                "avg_delay_when_late": fmt_ratio,
+                "lead_time_mean": fmt_ratio,
+                "lead_time_std": fmt_ratio,
+                "lead_time_p90": fmt_ratio,
+                "ppv_pct": fmt_pct,
             },
         )
-        _show(
+        show_frame(
             rep.materials,
             [
                 "material_id",
@@ -500,7 +447,12 @@ def register(app: typer.Typer) -> None:
             lg,
             _t("物料可用天数(最少在前)", "Material coverage, shortest first", lg),
             top,
-            fmt={"stock_qty": _qty, "daily_use": _qty, "coverage_days": _ratio, "open_po_qty": _qty},
+            fmt={
+                "stock_qty": fmt_qty,
+                "daily_use": fmt_qty,
+                "coverage_days": fmt_ratio,
+                "open_po_qty": fmt_qty,
+            },
         )
 
     @app.command("production")
@@ -515,13 +467,13 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import production_performance
 
         lg = current_lang(lang)
-        with _user_errors(lg), _open(warehouse) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             rep = production_performance(wh, as_of=as_of, months=months or 12)
         if as_json:
             print_json(rep.to_dict())
             return
         console.print(f"[bold]{rep.start} – {rep.as_of}[/bold]", highlight=False)
-        _show(
+        show_frame(
             rep.lines,
             [
                 "line_id",
@@ -542,14 +494,14 @@ def register(app: typer.Typer) -> None:
             lg,
             _t("产线表现(最差在前)", "Production lines, worst first", lg),
             fmt={
-                "plan_attainment": _pct,
-                "schedule_adherence": _pct,
-                "yield": _pct,
-                "bom_yield": _pct,
-                "yield_gap": _pct,
-                "lost_units": _qty,
-                "lost_value": _money,
-                "utilization": _pct,
+                "plan_attainment": fmt_pct,
+                "schedule_adherence": fmt_pct,
+                "yield": fmt_pct,
+                "bom_yield": fmt_pct,
+                "yield_gap": fmt_pct,
+                "lost_units": fmt_qty,
+                "lost_value": fmt_money,
+                "utilization": fmt_pct,
             },
         )
 
@@ -567,7 +519,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import STAGE_NAMES, bullwhip
 
         lg = current_lang(lang)
-        with _user_errors(lg), _open(warehouse) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             b = bullwhip(wh, as_of=as_of, weeks=weeks)
         if as_json:
             print_json(b.to_dict())
@@ -576,9 +528,11 @@ def register(app: typer.Typer) -> None:
         skus = b.skus.with_columns(
             pl.col("worst_stage").replace_strict(stages, default=pl.col("worst_stage"))
         )
-        f = {c: _num2 for c in ("consumer_cv2", "sell_in_cv2", "production_cv2")}
-        f |= {c: _ratio for c in ("sell_in_amplification", "production_amplification", "total_amplification")}
-        _show(
+        f = {c: fmt_num2 for c in ("consumer_cv2", "sell_in_cv2", "production_cv2")}
+        f |= {
+            c: fmt_ratio for c in ("sell_in_amplification", "production_amplification", "total_amplification")
+        }
+        show_frame(
             skus,
             [
                 "sku",
@@ -595,13 +549,13 @@ def register(app: typer.Typer) -> None:
             top,
             fmt=f,
         )
-        _show(
+        show_frame(
             b.materials,
             ["material_id", "consumption_cv2", "purchases_cv2", "purchase_amplification"],
             lg,
             _t("物料:采购相对消耗的放大", "Materials: purchases against consumption", lg),
             top,
-            fmt={"consumption_cv2": _num2, "purchases_cv2": _num2, "purchase_amplification": _ratio},
+            fmt={"consumption_cv2": fmt_num2, "purchases_cv2": fmt_num2, "purchase_amplification": fmt_ratio},
         )
 
     @app.command("flow")
@@ -616,20 +570,20 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import STAGE_NAMES, flow
 
         lg = current_lang(lang)
-        with _user_errors(lg), _open(warehouse) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             f = flow(wh, sku, as_of=as_of)
         if as_json:
             print_json(f.to_dict())
             return
         stages = {k: v.get(lg) for k, v in STAGE_NAMES.items()}
-        _show(
+        show_frame(
             f.stages.with_columns(pl.col("stage").replace_strict(stages, default=pl.col("stage"))),
             ["stage", "stock_qty", "daily_flow", "days_of_cover"],
             lg,
             _t(f"{sku} 全链路({f.as_of})", f"{sku} end to end ({f.as_of})", lg),
-            fmt={"stock_qty": _qty, "daily_flow": _qty, "days_of_cover": _ratio},
+            fmt={"stock_qty": fmt_qty, "daily_flow": fmt_qty, "days_of_cover": fmt_ratio},
         )
-        _show(
+        show_frame(
             f.materials,
             [
                 "material_id",
@@ -645,11 +599,11 @@ def register(app: typer.Typer) -> None:
             lg,
             _t("物料", "Materials", lg),
             fmt={
-                "qty_per_unit": _qty,
-                "stock_qty": _qty,
-                "daily_use": _qty,
-                "coverage_days": _ratio,
-                "open_po_qty": _qty,
-                "units_covered": _qty,
+                "qty_per_unit": fmt_qty,
+                "stock_qty": fmt_qty,
+                "daily_use": fmt_qty,
+                "coverage_days": fmt_ratio,
+                "open_po_qty": fmt_qty,
+                "units_covered": fmt_qty,
             },
         )

@@ -3,8 +3,7 @@ over chainsight.analysis.channels. Each prints a readable table, or with ``--jso
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import polars as pl
@@ -16,11 +15,10 @@ from chainsight._cli._common import (
     WarehouseOption,
     console,
     current_lang,
-    err_console,
+    open_warehouse,
     print_json,
     print_table,
 )
-from chainsight._errors import UserInputError
 from chainsight.analysis.channels import (
     Finding,
     assortment_overlap,
@@ -30,26 +28,8 @@ from chainsight.analysis.channels import (
     geographic_reach,
     price_conflicts,
 )
-from chainsight.warehouse import Warehouse, resolve_warehouse_path
 
 __all__ = ["register"]
-
-
-@contextmanager
-def _session(warehouse: str | None, lang: str) -> Iterator[Warehouse]:
-    """Open the warehouse read-only; a user error prints one line in the user's language and exits 2."""
-    try:
-        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=True)
-    except UserInputError as exc:
-        err_console.print(f"[red]✗ {exc.message(lang)}[/red]", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-    try:
-        yield wh
-    except UserInputError as exc:
-        err_console.print(f"[red]✗ {exc.message(lang)}[/red]", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-    finally:
-        wh.close()
 
 
 def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -95,7 +75,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Online shops selling below the offline floor price: weeks, volume, margin leakage."""
         lg = current_lang(lang)
-        with _session(warehouse, lg) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             pc = price_conflicts(wh)
         if json:
             print_json(
@@ -155,7 +135,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Does an online promotion cut (cannibalise) or lift offline sell-out, per province? Effect, 95% CI."""
         lg = current_lang(lang)
-        with _session(warehouse, lg) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             e = cross_channel_effects(wh, treatment=treatment)
         if json:
             print_json(
@@ -186,7 +166,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Correlation of detrended, deseasonalised weekly online and offline sales, with CI and lead/lag."""
         lg = current_lang(lang)
-        with _session(warehouse, lg) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             r = channel_relation(wh)
         if json:
             print_json(
@@ -215,7 +195,7 @@ def register(app: typer.Typer) -> None:
     def mix_cmd(warehouse: WarehouseOption = None, json: JsonOption = False, lang: LangOption = None) -> None:
         """Channel mix by month and growth (last 12 months vs a year earlier) by channel, province and SKU."""
         lg = current_lang(lang)
-        with _session(warehouse, lg) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             m = channel_mix(wh)
         if json:
             print_json(
@@ -253,7 +233,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """SKUs sold online only, offline only, or in both, and how each group performs."""
         lg = current_lang(lang)
-        with _session(warehouse, lg) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             a = assortment_overlap(wh)
         if json:
             print_json(
@@ -282,7 +262,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Provinces with online buyers but thin offline distribution (white space), and where both are strong."""
         lg = current_lang(lang)
-        with _session(warehouse, lg) as wh:
+        with open_warehouse(warehouse, lg) as wh:
             r = geographic_reach(wh)
         if json:
             print_json(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any
 
@@ -17,9 +16,10 @@ from chainsight._cli._common import (
     WarehouseOption,
     console,
     current_lang,
-    err_console,
+    open_warehouse,
     print_json,
     print_table,
+    user_errors,
 )
 from chainsight._errors import UserInputError
 from chainsight.metrics import (
@@ -39,7 +39,6 @@ from chainsight.metrics import (
     load_catalog,
     query,
 )
-from chainsight.warehouse import Warehouse, resolve_warehouse_path
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output: table, json or csv.")]
 WhereOption = Annotated[
@@ -54,16 +53,6 @@ ScopeOption = Annotated[
         "--scope", help="Restrict what is visible to DIM=VALUE (deny by default). Repeatable. Default: all."
     ),
 ]
-
-
-@contextmanager
-def _user_errors(lang: str) -> Iterator[None]:
-    """A user error prints one line in the user's language and exits 2, never a traceback."""
-    try:
-        yield
-    except UserInputError as exc:
-        err_console.print(f"[red]{exc.message(lang)}[/red]", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, list[str]]:
@@ -92,10 +81,6 @@ def _metric_record(m: Metric) -> dict[str, Any]:
         "dimensions": sorted(m.dimensions),
         "formula": {"zh": m.formula.zh, "en": m.formula.en},
     }
-
-
-def _open(warehouse: str | None) -> Warehouse:
-    return Warehouse.open(resolve_warehouse_path(warehouse), read_only=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -138,7 +123,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """One metric: its definition, the formula in words, and the SQL it compiles to."""
         language = current_lang(lang)
-        with _user_errors(language):
+        with user_errors(language):
             m = load_catalog().get(name)
             grain = None if all(s.entity == "lines" for s in m.sources) else "month"
             sql = compile_sql(m.name, grain=grain)
@@ -190,13 +175,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compute metrics by dimensions and period; JSON is a list of records keyed by dimension and metric."""
         language = current_lang(lang)
-        with _user_errors(language):
+        with user_errors(language):
             if fmt not in ("table", "json", "csv"):
                 raise UserInputError(
                     f"未知输出格式 “{fmt}”", f"unknown format '{fmt}'; use table, json or csv"
                 )
             the_scope = Scope.of(_pairs(scope, "--scope")) if scope else Scope.all()
-            with _open(warehouse) as wh:
+            with open_warehouse(warehouse, language) as wh:
                 table = query(
                     wh,
                     names,
@@ -236,9 +221,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Why did this number move? Exact contributions per member, top drivers and a plain-language summary."""
         language = current_lang(lang)
-        with _user_errors(language):
+        with user_errors(language):
             the_scope = Scope.of(_pairs(scope, "--scope")) if scope else Scope.all()
-            with _open(warehouse) as wh:
+            with open_warehouse(warehouse, language) as wh:
                 result = explain(wh, metric, period, vs=vs, by=by, top=top, scope=the_scope)
         if json_out:
             print_json(result.to_dict())
