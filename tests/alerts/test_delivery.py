@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from alert_helpers import LOT, PRICE, SUPPLIER, clear, fire
 
 from chainsight._errors import DefinitionError
 from chainsight.alerts import (
@@ -30,7 +31,6 @@ from chainsight.alerts import (
     requeue,
 )
 from chainsight.appdb import AppDB
-from alert_helpers import LOT, PRICE, SUPPLIER, clear, fire
 
 
 class Recorder:
@@ -50,7 +50,7 @@ def http() -> Iterator[tuple[str, Recorder]]:
     rec = Recorder()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             n = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(n)
             url = urllib.parse.urlsplit(self.path)
@@ -97,7 +97,7 @@ def smtp() -> Iterator[tuple[int, list[Any]]]:
     got: list[Any] = []
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             got.append(envelope)
             return "250 OK"
 
