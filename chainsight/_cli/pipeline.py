@@ -1,0 +1,393 @@
+"""`chainsight run`, `runs`, `report` and `readiness`: the daily pipeline, the weekly report, the readiness check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from chainsight._cli._common import (
+    JsonOption,
+    LangOption,
+    WarehouseOption,
+    console,
+    current_lang,
+    err_console,
+    print_json,
+    print_table,
+)
+from chainsight._errors import UserInputError
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="Pipeline config YAML (default ./chainsight.yaml or $CHAINSIGHT_CONFIG)."
+    ),
+]
+AppDBOption = Annotated[
+    str | None,
+    typer.Option("--appdb", help="App database URL (default: a SQLite file beside the warehouse)."),
+]
+_MARK = {"done": "[green]✓[/green]", "skipped": "[yellow]↷[/yellow]", "failed": "[red]✗[/red]"}
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserInputError(
+            f"日期格式应为 YYYY-MM-DD:{text}", f"a date must be YYYY-MM-DD: {text}"
+        ) from None
+
+
+class _Display:
+    """A Rich progress display of the steps and the files being loaded (plain lines when not a terminal)."""
+
+    def __init__(self, lang: str) -> None:
+        from chainsight.pipeline import step_label
+
+        self.lang = lang
+        self.label = step_label
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold blue]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
+        )
+        self.steps: Any = None
+        self.files: Any = None
+
+    def __enter__(self) -> _Display:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+
+    def __call__(self, event: Any) -> None:
+        p = self.progress
+        if event.kind == "step":
+            if self.steps is None:
+                self.steps = p.add_task("", total=event.total)
+            p.update(self.steps, description=self.label(event.step, self.lang), completed=event.index)
+        elif event.kind == "step_end":
+            note = f" [dim]{event.text}[/dim]" if event.text else ""
+            err_console.print(f"{_MARK.get(event.state, '·')} {self.label(event.step, self.lang)}{note}")
+            if self.steps is not None:
+                p.update(self.steps, completed=event.index + 1)
+            if self.files is not None and event.step == "load":
+                p.remove_task(self.files)
+                self.files = None
+        elif event.kind == "file":
+            if self.files is None:
+                self.files = p.add_task("", total=max(event.total, 1))
+            p.update(
+                self.files, description=f"  {event.text}", completed=event.done, total=max(event.total, 1)
+            )
+
+
+def _summary(record: Any, lang: str) -> None:
+    from chainsight.pipeline import step_label
+
+    rows = []
+    for s in record.steps:
+        d = s.detail
+        if s.step == "load":
+            what = f"{d.get('files_loaded', 0)} files, {d.get('rows_loaded', 0):,} rows, {d.get('rows_rejected', 0):,} rejected"
+            if d.get("unmatched"):
+                what += f"; unmatched: {', '.join(d['unmatched'][:5])}"
+        elif s.step == "forecast" and d:
+            what = ("up to date " if d.get("up_to_date") else "") + f"version {d.get('version')}"
+        elif s.step == "plan" and d:
+            what = f"{d.get('orders')} orders, {d.get('exceptions')} exceptions → {d.get('file')}"
+        elif s.step == "report" and d:
+            what = f"{d.get('week')}: {len(d.get('files', []))} files"
+        else:
+            what = ""
+        rows.append(
+            {
+                "step": step_label(s.step, lang),
+                "state": s.state,
+                "seconds": s.to_dict()["seconds"],
+                "what": s.message or what,
+            }
+        )
+    print_table(
+        rows,
+        ["step", "state", "seconds", "what"],
+        title=f"run {record.id} · {record.status} · as of {record.as_of} · attempt {record.attempts}",
+    )
+
+
+def run_cmd(
+    config: ConfigOption = None,
+    schedule: Annotated[
+        bool,
+        typer.Option("--schedule", help="Keep running: wait for each time the config's cron schedule names."),
+    ] = False,
+    as_json: JsonOption = False,
+    lang: LangOption = None,
+) -> None:
+    """Run the daily pipeline: load new inbox files, refresh rollups, forecast, plan, alerts, deliver, reports.
+
+    Resumable: after a crash, run it again — finished steps and loaded files are not repeated."""
+    from chainsight.pipeline import load_config, run_on_schedule, run_pipeline
+
+    lg = current_lang(lang)
+    cfg = load_config(config)
+
+    def once() -> Any:
+        with _Display(lg) as display:
+            record = run_pipeline(cfg, trigger="schedule" if schedule else "manual", progress=display)
+        if as_json:
+            print_json(record.to_dict())
+        else:
+            _summary(record, lg)
+        return record
+
+    if not schedule:
+        record = once()
+        failed_files = record.step("load").detail.get("failed") if record.step("load") else None
+        if failed_files:
+            raise typer.Exit(1)
+        return
+
+    def waiting(due: dt.datetime) -> None:
+        msg = "下次运行" if lg == "zh" else "next run at"
+        err_console.print(f"[dim]{msg} {due.isoformat(timespec='minutes')} ({cfg.schedule})[/dim]")
+
+    def error(exc: BaseException) -> None:
+        text = exc.message(lg) if isinstance(exc, UserInputError) else f"{type(exc).__name__}: {exc}"
+        err_console.print(f"[bold red]✗[/bold red] {text}")
+
+    run_on_schedule(cfg, once, on_wait=waiting, on_error=error)
+
+
+def runs_cmd(
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option("--limit", help="How many runs to show.")] = 20,
+    as_json: JsonOption = False,
+    lang: LangOption = None,
+) -> None:
+    """The latest pipeline runs with each step's state (newest first)."""
+    from chainsight.pipeline import list_runs, load_config
+
+    records = list_runs(load_config(config), limit)
+    if as_json:
+        print_json([r.to_dict() for r in records])
+        return
+    print_table(
+        [
+            {
+                "run": r.id,
+                "status": r.status,
+                "started": r.started_at.isoformat(timespec="seconds"),
+                "as_of": r.as_of,
+                "attempts": r.attempts,
+                "steps": " ".join(f"{s.step}:{s.state}" for s in r.steps),
+            }
+            for r in records
+        ],
+        ["run", "status", "started", "as_of", "attempts", "steps"],
+        title="chainsight runs",
+    )
+
+
+def report_cmd(
+    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2025-W23.")],
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the report as PDF here.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Write the report as HTML here.")] = None,
+    warehouse: WarehouseOption = None,
+    appdb: AppDBOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = None,
+) -> None:
+    """The weekly management report: cockpit figures, charts and top exceptions, as PDF and/or HTML."""
+    from chainsight.appdb import AppDB, default_appdb_url
+    from chainsight.reports import parse_week, render_weekly
+    from chainsight.warehouse import Warehouse, resolve_warehouse_path
+
+    lg = current_lang(lang)
+    parse_week(week)
+    if pdf is None and html is None:
+        raise UserInputError("请用 --pdf 或 --html 指定输出文件", "give an output file: --pdf and/or --html")
+    path = resolve_warehouse_path(warehouse)
+    db = AppDB(appdb or default_appdb_url(path))
+    try:
+        with Warehouse.open(path, read_only=True) as wh:
+            rep = render_weekly(wh, week, lang=lg, html=html, pdf=pdf, appdb=db)
+    finally:
+        db.close()
+    if as_json:
+        print_json(
+            {"week": rep.week, "lang": rep.lang, "html": rep.html_path, "pdf": rep.pdf_path, "data": rep.data}
+        )
+        return
+    for p in (rep.html_path, rep.pdf_path):
+        if p:
+            console.print(f"[green]✓[/green] {p}")
+
+
+readiness_app = typer.Typer(
+    help="Is the company ready: data per domain (present, fresh, complete, clean) and the organisation.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+
+
+@readiness_app.callback(invoke_without_command=True)
+def readiness_cmd(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Check freshness on this date (default today).")
+    ] = None,
+    warehouse: WarehouseOption = None,
+    appdb: AppDBOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = None,
+) -> None:
+    """Per domain: data present, fresh, complete, clean; metrics and decisions supported; what to load next;
+    and the organisational checklist (answer with `chainsight readiness answer KEY VALUE`)."""
+    ctx.obj = {"warehouse": warehouse, "appdb": appdb}
+    if ctx.invoked_subcommand is not None:
+        return
+    from chainsight.readiness import readiness
+    from chainsight.warehouse import Warehouse
+
+    lg = current_lang(lang)
+    db = _appdb(warehouse, appdb)
+    try:
+        with Warehouse.open(warehouse, read_only=True) as wh:
+            result = readiness(wh, db, _date(as_of))
+    finally:
+        db.close()
+    if as_json:
+        print_json(result)
+        return
+    _show_readiness(result, lg)
+
+
+def _appdb(warehouse: str | None, url: str | None) -> Any:
+    from chainsight.appdb import AppDB, default_appdb_url
+    from chainsight.warehouse import resolve_warehouse_path
+
+    return AppDB(url or default_appdb_url(resolve_warehouse_path(warehouse)))
+
+
+def _show_readiness(result: dict[str, Any], lg: str) -> None:
+    data, org = result["data"], result["organisation"]
+    label = "label_zh" if lg == "zh" else "label_en"
+    yes = {True: "[green]✓[/green]", False: "[red]✗[/red]"}
+    rows = []
+    for d in data["domains"]:
+        c = d["checks"]
+        notes = []
+        if d["missing"]:
+            notes.append(("缺少 " if lg == "zh" else "missing ") + ", ".join(d["missing"]))
+        for s in d["stale"]:
+            notes.append(f"{s['entity']} {'滞后' if lg == 'zh' else 'stale'} {s['lag_days']}d")
+        for g in d["gaps"]:
+            notes.append(
+                f"{g['entity']} {'缺' if lg == 'zh' else 'missing'} {g['months_missing']} {'个月' if lg == 'zh' else 'months'}"
+            )
+        blocked = [x[label] for x in d["decisions"] if not x["supported"]]
+        rows.append(
+            {
+                "domain": d[label],
+                "present": yes[c["present"]],
+                "fresh": yes[c["fresh"]],
+                "complete": yes[c["complete"]],
+                "clean": f"{yes[c['clean']]} {d['reject_rate'] * 100:.2f}%",
+                "metrics": f"{len(d['metrics_supported'])}/{d['metrics_total']}",
+                "decisions": f"{sum(x['supported'] for x in d['decisions'])}/{len(d['decisions'])}",
+                "notes": "; ".join(notes + blocked),
+            }
+        )
+    title = (
+        "数据就绪度" if lg == "zh" else "Data readiness"
+    ) + f" {data['score']}/100 · as of {data['as_of']}"
+    print_table(
+        rows,
+        ["domain", "present", "fresh", "complete", "clean", "metrics", "decisions", "notes"],
+        title=title,
+    )
+    for n in data["next_data"][:5]:
+        head = "下一步加载" if lg == "zh" else "Load next"
+        unlocks = "可解锁" if lg == "zh" else "unlocks"
+        console.print(
+            f"[cyan]{head}[/cyan] {n['entity']} ({n[label]}): {unlocks} "
+            f"{len(n['unlocks_decisions'])} decisions, {len(n['unlocks_metrics'])} metrics "
+            f"[dim]({', '.join(n['unlocks_metrics'][:6])})[/dim]"
+        )
+    item_label = "label_zh" if lg == "zh" else "label_en"
+    print_table(
+        [
+            {
+                "key": i["key"],
+                "item": i[item_label],
+                "answer": i["answer"] if i["answer"] not in (None, "") else "—",
+                "points": f"{i['points']:g}/{i['weight']:g}",
+            }
+            for i in org["items"]
+        ],
+        ["key", "item", "answer", "points"],
+        title=("组织就绪度" if lg == "zh" else "Organisational readiness") + f" {org['score']}/100",
+    )
+    overall = "总体就绪度" if lg == "zh" else "Overall readiness"
+    hint = (
+        "回答:chainsight readiness answer KEY VALUE"
+        if lg == "zh"
+        else "answer: chainsight readiness answer KEY VALUE"
+    )
+    console.print(f"[bold]{overall} {result['score']}/100[/bold]  [dim]{hint}[/dim]")
+
+
+@readiness_app.command("answer")
+def answer_cmd(
+    ctx: typer.Context,
+    key: Annotated[
+        str,
+        typer.Argument(
+            help="Checklist item, e.g. executive_sponsor, data_owner.sales, trained_users, budget."
+        ),
+    ],
+    value: Annotated[str, typer.Argument(help="A name, yes/no, or a percentage (trained_users).")],
+    warehouse: WarehouseOption = None,
+    appdb: AppDBOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = None,
+) -> None:
+    """Store one answer of the organisational checklist."""
+    from chainsight.readiness import Checklist
+
+    obj = ctx.obj or {}
+    db = _appdb(warehouse or obj.get("warehouse"), appdb or obj.get("appdb"))
+    try:
+        stored = Checklist(db).answer(key, value)
+        score = Checklist(db).report()["score"]
+    finally:
+        db.close()
+    if as_json:
+        print_json({"key": key, "value": stored, "score": score})
+        return
+    lg = current_lang(lang)
+    console.print(
+        f"[green]✓[/green] {key} = {stored}  [dim]({'组织就绪度' if lg == 'zh' else 'organisational score'} {score}/100)[/dim]"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run``, ``runs``, ``report`` and ``readiness`` to the ``chainsight`` command."""
+    app.command("run")(run_cmd)
+    app.command("runs")(runs_cmd)
+    app.command("report")(report_cmd)
+    app.add_typer(readiness_app, name="readiness")
