@@ -274,6 +274,7 @@ for _module in ("demo", "metrics", "analysis", "channels", "planning", "web", "p
             raise
     else:
         _mod.register(app)
+importlib.import_module("chainsight._cli.alerts").register(app)  # chainsight alerts ...
 
 
 def _lang_from_argv(argv: list[str]) -> str:
