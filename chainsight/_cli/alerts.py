@@ -248,6 +248,10 @@ def register(app: typer.Typer) -> None:
         only: Annotated[
             str | None, typer.Option("--only", help="Only these rule ids, comma-separated.")
         ] = None,
+        today: Annotated[
+            str | None,
+            typer.Option("--today", help="Date data freshness is judged against (default: today)."),
+        ] = None,
         warehouse: WarehouseOption = None,
         appdb: AppDbOption = None,
         as_json: JsonOption = False,
@@ -255,6 +259,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Evaluate the rules on the warehouse: open new alerts, update firing ones, resolve cleared ones."""
         from chainsight.alerts import evaluate, load_rules
+        from chainsight.analysis._common import to_date
         from chainsight.warehouse import Warehouse, resolve_warehouse_path
 
         lg = current_lang(lang)
@@ -265,7 +270,7 @@ def register(app: typer.Typer) -> None:
             db = _db(appdb, warehouse)
             wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=True)
             try:
-                result = evaluate(wh, db, as_of=as_of, rules=ruleset)
+                result = evaluate(wh, db, as_of=as_of, rules=ruleset, today=to_date(today))
             finally:
                 wh.close()
         if as_json:

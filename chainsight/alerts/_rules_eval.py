@@ -566,7 +566,7 @@ def eval_production_yield(ctx: Context, rule: Rule) -> list[Finding]:
 
 def eval_data_freshness(ctx: Context, rule: Rule) -> list[Finding]:
     p = rule.params
-    today = ctx.as_of or ctx.today
+    today = ctx.today  # freshness is about the calendar, not the business date being evaluated
     out = []
     for entity, max_age in sorted(p["max_age_days"].items()):
         col = DATED.get(entity)

@@ -263,8 +263,8 @@ def evaluate(
     """Evaluate the alert rules on ``warehouse`` and reconcile the findings with the alerts in ``appdb``.
 
     ``as_of`` is the business date to evaluate at (default: the latest sales or inventory date in the
-    warehouse; data freshness compares with ``today``, default the real date, when ``as_of`` is not
-    given). ``rules`` is a RuleSet, a rules file or folder, or a list of built-in rule ids.
+    warehouse). Data freshness compares the latest data with ``today`` (default: the real date), not
+    with ``as_of``. ``rules`` is a RuleSet, a rules file or folder, or a list of built-in rule ids.
     Idempotent: a second run on the same data opens and resolves nothing.
 
     >>> result = evaluate(wh, appdb, as_of="2026-10-31")  # doctest: +SKIP

@@ -281,6 +281,9 @@ def create_app(
     from chainsight.web._api import api_router
 
     app.include_router(api_router(views, auth, lang_of))
+    from chainsight.web._alerts import alerts_router
+
+    app.include_router(alerts_router())  # /alerts and /api/alerts
 
     if warm:
         threading.Thread(target=_warm, args=(views, db), daemon=True, name="chainsight-warm").start()
