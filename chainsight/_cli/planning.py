@@ -139,7 +139,8 @@ DemandFileOption = Annotated[
     Path | None,
     typer.Option(
         "--demand",
-        help="Consensus demand plan (CSV/Excel: sku, site_id, period, qty) replacing the forecast.",
+        help="Consensus demand plan (CSV/Excel: sku, site_id, period, qty), validated like a load; "
+        "replaces the forecast for the SKUs and weeks it covers.",
     ),
 ]
 ServiceOption = Annotated[
@@ -152,25 +153,58 @@ def plan_cmd(
     as_of: AsOfOption = None,
     demand: DemandFileOption = None,
     service_level: ServiceOption = 0.95,
+    exceptions: Annotated[
+        bool,
+        typer.Option("--exceptions", help="Show (or print as JSON) the exception list instead of orders."),
+    ] = False,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not write the plan to the warehouse.")
+    ] = False,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     lang: LangOption = None,
 ) -> None:
-    """Safety stock, MRP: planned production and purchase orders, shelf-life aware, with exceptions."""
+    """Production plan (MPS within line capacity and shelf life) and MRP: planned production and purchase
+    orders with pegging, exceptions and KPIs; stored in the warehouse under a version and as-of date."""
     from chainsight.planning import plan
 
     lg = current_lang(lang)
     zh = lg == "zh"
     with _user_errors(lg):
-        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=demand is None)
+        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=no_store)
         try:
             res = plan(
-                wh, as_of=_date(as_of), horizon=horizon or 13, demand_file=demand, service_level=service_level
+                wh,
+                as_of=_date(as_of),
+                horizon=horizon or 13,
+                demand_file=demand,
+                service_level=service_level,
+                store=not no_store,
             )
         finally:
             wh.close()
     if as_json:
-        print_json(res.order_records())
+        print_json(res.exception_records() if exceptions else res.order_records())
+        return
+    k = res.kpis()
+    print_table(
+        [{"kpi": name, "value": value} for name, value in k.items()],
+        ["kpi", "value"],
+        title=(
+            f"计划 版本 {res.version} 截至 {res.as_of}(需求:{res.demand_source})"
+            if zh
+            else f"Plan v{res.version} as of {res.as_of} (demand: {res.demand_source})"
+        ),
+        headers=(["指标", "值"] if zh else None),
+    )
+    if exceptions:
+        rows = res.exception_records()
+        print_table(
+            rows[:200],
+            ["kind", "site_id", "item_id", "period", "qty", "detail"],
+            title=(f"例外清单(共 {len(rows)} 条)" if zh else f"Exceptions ({len(rows)})"),
+            headers=(["类型", "地点", "物料/产线", "周", "数量", "说明"] if zh else None),
+        )
         return
     orders = res.order_records()
     print_table(
@@ -185,9 +219,9 @@ def plan_cmd(
     )
     print_table(
         res.exception_summary(),
-        ["kind", "items", "qty"],
-        title=("例外" if zh else "Exceptions"),
-        headers=(["类型", "物料数", "数量"] if zh else None),
+        ["label_zh" if zh else "label_en", "count", "items", "qty"],
+        title=("例外(明细:--exceptions)" if zh else "Exceptions (details: --exceptions)"),
+        headers=(["类型", "条数", "物料数", "数量"] if zh else ["kind", "count", "items", "qty"]),
     )
 
 
@@ -196,31 +230,48 @@ def scenario_cmd(
         float, typer.Option("--demand-pct", help="Change demand by this % (e.g. 20 or -10).")
     ] = 0.0,
     sku: Annotated[str | None, typer.Option("--sku", help="Only this SKU's demand changes.")] = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="Only this channel's demand changes (e.g. tmall).")
+    ] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Only this province's demand changes (region id).")
+    ] = None,
+    supplier: Annotated[
+        str | None, typer.Option("--supplier", help="The supplier that is late (default: every supplier).")
+    ] = None,
     supplier_delay: Annotated[
-        int, typer.Option("--supplier-delay", help="Days every supplier's lead time grows by.")
+        int, typer.Option("--supplier-delay", help="Days the supplier's open orders and lead time slip.")
     ] = 0,
+    line: Annotated[str | None, typer.Option("--line", help="A production line that is down.")] = None,
+    down_from: Annotated[str | None, typer.Option("--down-from", help="First day the line is down.")] = None,
+    down_to: Annotated[str | None, typer.Option("--down-to", help="Last day the line is down.")] = None,
     horizon: HorizonOption = None,
     as_of: AsOfOption = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     lang: LangOption = None,
 ) -> None:
-    """What-if: change demand or supplier lead times and compare the plan's KPIs with the base plan."""
-    from chainsight.planning import scenario
+    """What-if: demand up/down (all, a SKU, channel or region), a supplier late, a line down — the new
+    plan's KPIs side by side with the base plan's."""
+    from chainsight.planning import Scenario, scenario
 
     lg = current_lang(lang)
     zh = lg == "zh"
     with _user_errors(lg):
+        what = Scenario(
+            demand_pct=demand_pct,
+            sku=sku,
+            channel=channel,
+            region=region,
+            supplier_id=supplier,
+            supplier_delay_days=supplier_delay,
+            line_id=line,
+            line_down_from=_date(down_from),
+            line_down_to=_date(down_to),
+        )
         wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=True)
         try:
-            res = scenario(
-                wh,
-                as_of=_date(as_of),
-                horizon=horizon or 13,
-                demand_pct=demand_pct,
-                sku=sku,
-                supplier_delay_days=supplier_delay,
-            )
+            res = scenario(wh, as_of=_date(as_of), horizon=horizon or 13, what=what)
         finally:
             wh.close()
     if as_json:
@@ -229,6 +280,6 @@ def scenario_cmd(
     print_table(
         res["kpis"],
         ["kpi", "base", "scenario", "change"],
-        title=("情景对比" if zh else "Scenario vs base plan"),
+        title=(f"情景对比:{res['description']}" if zh else f"Scenario vs base plan: {res['description']}"),
         headers=(["指标", "基准", "情景", "变化"] if zh else None),
     )

@@ -37,6 +37,7 @@ from scipy.sparse import coo_matrix
 from chainsight._errors import UserInputError
 
 __all__ = [
+    "DEFAULT_COSTS",
     "LineSchedule",
     "MpsCosts",
     "StockNetting",
@@ -59,7 +60,13 @@ class MpsCosts:
     def __post_init__(self) -> None:
         for name in ("shortage", "safety", "holding", "waste"):
             if getattr(self, name) < 0:
-                raise UserInputError(f"成本权重 {name} 不能为负", f"cost weight {name} must not be negative")
+                raise UserInputError(
+                    f"成本权重 {name} 不能为负",
+                    f"cost weight {name} must not be negative",
+                )
+
+
+DEFAULT_COSTS = MpsCosts()
 
 
 @dataclass
@@ -92,15 +99,15 @@ class StockNetting:
 def net_stock(
     periods: list[dt.date],
     demand: np.ndarray,
-    lots: list[tuple[dt.date | None, float]],
+    lots: list[tuple[dt.date | None, float]] | list[tuple[dt.date | None, float, dt.date | None]],
     min_remaining_days: float = 0.0,
     bucket_days: int = 7,
 ) -> StockNetting:
     """Net one item's weekly ``demand`` against ``lots`` (expiry or None, qty), first expiry first.
 
     A lot serves a week only if its expiry minus the minimum remaining life is on or after the
-    week's last day. Open production orders enter as lots (expiry = due + shelf life); a lot
-    that is not yet due is passed as a negative-qty-free entry by the caller (see ``plan``).
+    week's last day. Open production orders enter as lots with a third element, the day they
+    arrive (expiry = that day + shelf life): they serve a week only once arrived by its last day.
 
     >>> p = [dt.date(2026, 1, 5), dt.date(2026, 1, 12)]
     >>> r = net_stock(p, np.array([10.0, 10.0]), [(dt.date(2026, 1, 14), 15.0), (None, 3.0)])
@@ -108,7 +115,14 @@ def net_stock(
     ([0.0, 7.0], [8.0, 0.0], [0.0, 5.0])
     """
     n = len(periods)
-    left = sorted(([e or dt.date.max, float(q)] for e, q in lots if q > 0), key=lambda x: x[0])
+    left = sorted(
+        (
+            [lot[0] or dt.date.max, float(lot[1]), lot[2] if len(lot) > 2 else None]
+            for lot in lots
+            if lot[1] > 0
+        ),
+        key=lambda x: x[0],
+    )
     net, held, expiring = np.zeros(n), np.zeros(n), np.zeros(n)
     for t in range(n):
         end = periods[t] + dt.timedelta(days=bucket_days - 1)
@@ -121,6 +135,8 @@ def net_stock(
         left = keep
         need = float(demand[t])
         for lot in left:
+            if lot[2] is not None and lot[2] > end:
+                continue
             take = min(lot[1], need)
             lot[1] -= take
             need -= take
@@ -128,7 +144,7 @@ def net_stock(
                 break
         left = [lot for lot in left if lot[1] > 1e-9]
         net[t] = max(need, 0.0)
-        held[t] = sum(q for _, q in left)
+        held[t] = sum(lot[1] for lot in left if lot[2] is None or lot[2] <= end)
     return StockNetting(net, held, expiring)
 
 
@@ -144,7 +160,7 @@ def schedule_line(
     multiple: np.ndarray | list[float] | None = None,
     value: np.ndarray | list[float] | None = None,
     tail_demand: np.ndarray | list[float] | None = None,
-    costs: MpsCosts = MpsCosts(),
+    costs: MpsCosts = DEFAULT_COSTS,
     time_limit: float = 30.0,
     mip_gap: float = 1e-3,
 ) -> LineSchedule:
@@ -266,7 +282,8 @@ def schedule_line(
         r0 += m
 
     a = coo_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r0, nv)
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(r0, nv),
     ).tocsr()
     res = milp(
         c,

@@ -53,7 +53,7 @@ NETTING_COLUMNS = [
     "projected",
     "safety_stock",
 ]
-EXCEPTION_COLUMNS = ["kind", "item_id", "period", "qty", "detail"]
+EXCEPTION_COLUMNS = ["kind", "item_id", "period", "qty", "detail", "order_id"]
 
 
 @dataclass
@@ -351,6 +351,11 @@ def _reschedule(
         before += qty
         if need_t is None:
             kind, detail = "cancel", f"open order {order_id} (due {due}) is not needed within the horizon"
+        elif due < periods[0]:
+            kind, detail = (
+                "expedite",
+                f"open order {order_id} is overdue (due {due}) and needed by {periods[need_t]}",
+            )
         elif need_t < due_t:
             kind, detail = "expedite", f"open order {order_id} due {due} is needed by {periods[need_t]}"
         elif need_t > due_t + 1:
@@ -364,6 +369,7 @@ def _reschedule(
                 "period": periods[min(due_t, n - 1) if need_t is None else need_t],
                 "qty": qty,
                 "detail": detail,
+                "order_id": order_id,
             }
         )
     return out

@@ -118,7 +118,8 @@ def build(wh: Warehouse, seed: int = 7) -> Warehouse:
 
 def add_supply(wh: Warehouse) -> Warehouse:
     """Plant, DC, a two-level BOM (SMOOTH1 → INT1 → RAW1, and SMOOTH1 → RAW1 directly), supplier terms,
-    stock (one material lot already expired at the plan date) and production history."""
+    an open purchase order (RAW1, due 2026-04-08), stock (one material lot already expired at the plan
+    date) and production history."""
     _insert(
         wh,
         "sites",
@@ -161,6 +162,23 @@ def add_supply(wh: Warehouse) -> Warehouse:
                 "moq": [500.0],
                 "unit_price": [2.0],
                 "order_multiple": [100.0],
+            }
+        ),
+    )
+    _insert(
+        wh,
+        "purchase_orders",
+        pd.DataFrame(
+            {
+                "po_id": ["PO-OPEN"],
+                "line_no": [1],
+                "supplier_id": ["S1"],
+                "material_id": ["RAW1"],
+                "qty": [3000.0],
+                "unit_price": [2.0],
+                "order_date": [dt.date(2026, 3, 20)],
+                "promised_date": [dt.date(2026, 4, 8)],
+                "site_id": ["PL1"],
             }
         ),
     )

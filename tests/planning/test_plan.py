@@ -11,7 +11,19 @@ import pytest
 
 from chainsight import UserInputError
 from chainsight.cli import main
-from chainsight.planning import plan, read_demand_plan, reorder_point, safety_stock, scenario
+from chainsight.planning import (
+    PLAN_RUNS_TABLE,
+    PLANNED_ORDERS_TABLE,
+    DemandPlanError,
+    Scenario,
+    plan,
+    read_demand_plan,
+    reorder_point,
+    safety_stock,
+    scenario,
+)
+from chainsight.planning._mps import DEFAULT_COSTS
+from chainsight.planning._plan import _gather, _run
 from chainsight.warehouse import Warehouse
 
 AS_OF = dt.date(2026, 3, 31)
@@ -61,31 +73,160 @@ def test_plan_explodes_the_bom_and_buys_with_lot_rules(base) -> None:
     } <= set(rec)
 
 
+def test_plan_starts_on_the_first_week_after_as_of(base) -> None:
+    assert base.periods[0] == dt.date(2026, 4, 6) and len(base.periods) == 6
+
+
+def test_every_order_is_pegged_to_demand_or_to_a_parent_order(base) -> None:
+    o = base.orders
+    ids = set(o["order_id"])
+    fg = o[o["item_id"].isin(["SMOOTH1", "SMOOTH2", "SPARSE"])]
+    assert all(
+        p.startswith(("forecast:", "consensus:", "safety_stock")) for peg in fg["pegged_to"] for p in peg
+    )
+    comp = o[~o.index.isin(fg.index)]
+    assert all(p in ids for peg in comp["pegged_to"] for p in peg)
+
+
+def test_scheduled_production_never_exceeds_line_capacity(base) -> None:
+    # the fixture's line makes 420 a week, less than the forecast needs: HiGHS builds ahead, then shorts
+    cap = base.capacity
+    assert (cap["load_days"] <= cap["capacity_days"] + 1e-6).all()
+    kinds = set(base.exceptions["kind"])
+    assert {"shortage", "capacity_overload"} <= kinds
+    made = base.mps.groupby("period")["production"].sum()
+    assert (made <= 420 + 1e-6).all()
+
+
+def test_mps_serves_demand_net_of_usable_stock(base) -> None:
+    m = base.mps
+    # per SKU: what is made + old stock used + shortage = demand (nothing made for nothing)
+    s1 = m[m["sku"] == "SMOOTH1"]
+    assert s1["net"].sum() <= s1["demand"].sum() - 200 + 1e-6  # the 200 on hand at the DC are netted
+    served = s1["production"].sum() - s1["stock"].iloc[-1] - s1["waste"].sum()
+    assert served + s1["shortage"].sum() == pytest.approx(s1["net"].sum(), abs=1e-3)
+
+
 def test_material_lot_expiring_before_use_is_not_counted(base) -> None:
     exc = base.exceptions
     hit = exc[(exc["kind"] == "expiring_before_use") & (exc["item_id"] == "RAW1")]
     assert hit["qty"].sum() == pytest.approx(1000.0)
 
 
+def test_plan_is_stored_and_replanning_the_same_date_replaces_it(planning_wh: Warehouse, base) -> None:
+    con = planning_wh.duckdb
+    n = con.execute(f"SELECT count(*) FROM {PLANNED_ORDERS_TABLE} WHERE as_of = ?", [AS_OF]).fetchone()[0]
+    assert n == len(base.orders)
+    again = plan(planning_wh, AS_OF, horizon=6)
+    rows = con.execute(
+        f"SELECT version, count(*), sum(qty) FROM {PLANNED_ORDERS_TABLE} WHERE as_of = ? GROUP BY 1", [AS_OF]
+    ).fetchall()
+    assert len(rows) == 1 and rows[0][0] == again.version and rows[0][1] == len(base.orders)
+    assert rows[0][2] == pytest.approx(float(base.orders["qty"].sum()))
+    runs = con.execute(f"SELECT count(*) FROM {PLAN_RUNS_TABLE} WHERE as_of = ?", [AS_OF]).fetchone()[0]
+    assert runs >= 2
+
+
 def test_consensus_plan_replaces_the_forecast_where_it_covers(planning_wh: Warehouse, tmp_path) -> None:
     f = tmp_path / "consensus.csv"
-    f.write_text("sku,site_id,period,qty\nSMOOTH1,PL1,2026-04-06,5000\n", encoding="utf-8")
-    res = plan(planning_wh, AS_OF, horizon=6, demand_file=f)
+    f.write_text("sku,site_id,period,qty\nSMOOTH1,PL1,2026-04-08,5000\n", encoding="utf-8")
+    res = plan(planning_wh, AS_OF, horizon=6, demand_file=f, store=False)
     d = res.demand[(res.demand["sku"] == "SMOOTH1") & (res.demand["period"] == dt.date(2026, 4, 6))]
     assert d["qty"].tolist() == [5000.0] and d["source"].str.startswith("consensus").all()
+    assert res.demand_source == "consensus:consensus.csv"
+    # the other weeks keep the forecast
+    other = res.demand[(res.demand["sku"] == "SMOOTH1") & (res.demand["period"] == dt.date(2026, 4, 13))]
+    assert other["source"].str.startswith("forecast").all()
 
 
-def test_bad_consensus_file_names_row_and_column(tmp_path) -> None:
+def test_bad_consensus_file_names_row_column_and_value(planning_wh: Warehouse, tmp_path) -> None:
     f = tmp_path / "bad.csv"
-    f.write_text("sku,period,qty\nSMOOTH1,2026-04-06,十\n", encoding="utf-8")
-    with pytest.raises(UserInputError, match='row 2, column "qty"'):
-        read_demand_plan(f)
+    f.write_text("SKU,Period,Qty\nSMOOTH1,2026/4/6,十\nNOPE,2026-04-13,5\n", encoding="utf-8")
+    with pytest.raises(DemandPlanError) as err:
+        read_demand_plan(f, planning_wh)
+    e = err.value
+    assert (e.context["row"], e.context["column"], e.context["value"]) == (2, "qty", "十")
+    assert [(p["row"], p["column"], p["code"]) for p in e.context["problems"]] == [
+        (2, "qty", "bad_number"),
+        (3, "sku", "unknown_reference"),
+    ]
+    assert 'row 2, column "qty"' in e.message("en") and "第 2 行" in e.message("zh")
 
 
-def test_scenario_less_demand_means_less_production(planning_wh: Warehouse) -> None:
+def test_consensus_file_in_excel_with_chinese_dates(tmp_path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["sku", "period", "qty"])
+    ws.append(["SMOOTH1", "2026年4月8日", "1,200"])
+    wb.save(tmp_path / "plan.xlsx")
+    got = read_demand_plan(tmp_path / "plan.xlsx")
+    assert got[["sku", "period", "qty"]].values.tolist() == [["SMOOTH1", dt.date(2026, 4, 6), 1200.0]]
+
+
+@pytest.fixture(scope="module")
+def whatif(planning_wh: Warehouse):
+    """One set of inputs (forecast, stock, orders), the base plan and one plan per scenario kind."""
+    inp = _gather(planning_wh, AS_OF, 6, None, 0.95)
+
+    def run(**kw):
+        return _run(planning_wh, inp, Scenario(**kw), DEFAULT_COSTS, 7.0, 20.0).kpis()
+
+    return {
+        "base": run(),
+        "tmall+30": run(demand_pct=30, channel="tmall"),
+        "sku-50": run(demand_pct=-50, sku="SMOOTH2"),
+        "region+30": run(demand_pct=30, region="310000"),
+        "supplier+14": run(supplier_id="S1", supplier_delay_days=14),
+        "line_down": run(line_id="L1", line_down_from=dt.date(2026, 4, 6), line_down_to=dt.date(2026, 4, 19)),
+    }
+
+
+def test_more_channel_demand_on_a_full_line_lowers_service_and_raises_use(whatif) -> None:
+    b, s = whatif["base"], whatif["tmall+30"]
+    assert s["shortage_qty"] > b["shortage_qty"]
+    assert s["service_level_pct"] < b["service_level_pct"]
+    assert s["capacity_use_pct"] >= b["capacity_use_pct"]
+
+
+def test_less_sku_demand_frees_the_line_for_the_others(whatif) -> None:
+    # the line is full: SMOOTH2 at half frees capacity that SMOOTH1 (short in the base plan) takes
+    b, s = whatif["base"], whatif["sku-50"]
+    assert s["shortage_qty"] < b["shortage_qty"]
+    assert s["service_level_pct"] > b["service_level_pct"]
+
+
+def test_more_regional_demand_means_more_shortage(whatif) -> None:
+    assert whatif["region+30"]["shortage_qty"] > whatif["base"]["shortage_qty"]
+
+
+def test_late_supplier_makes_orders_late_and_puts_demand_at_risk(whatif) -> None:
+    b, s = whatif["base"], whatif["supplier+14"]
+    assert s["late_orders"] > b["late_orders"]
+    assert s["demand_at_risk_qty"] > b["demand_at_risk_qty"]
+    assert s["service_level_pct"] < b["service_level_pct"]
+
+
+def test_line_down_means_more_shortage_and_less_capacity(whatif) -> None:
+    b, s = whatif["base"], whatif["line_down"]
+    assert s["shortage_qty"] > b["shortage_qty"]
+    assert s["service_level_pct"] < b["service_level_pct"]
+    assert s["planned_production_qty"] < b["planned_production_qty"]
+
+
+def test_scenario_api_compares_kpis_side_by_side(planning_wh: Warehouse) -> None:
     res = scenario(planning_wh, AS_OF, horizon=6, demand_pct=-50)
     k = {r["kpi"]: r for r in res["kpis"]}
     assert k["planned_production_qty"]["scenario"] < k["planned_production_qty"]["base"]
+    assert res["description"] == "demand -50% (all)"
+
+
+def test_scenario_names_unknown_line_and_bad_combinations(planning_wh: Warehouse) -> None:
+    with pytest.raises(UserInputError):
+        Scenario(demand_pct=10, sku="SMOOTH1", channel="tmall")
+    with pytest.raises(UserInputError):
+        Scenario(line_id="L1")
 
 
 def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
@@ -128,10 +269,31 @@ def test_cli_forecast_json_and_user_error(tmp_path, monkeypatch, capsys) -> None
     assert code == 2
 
 
-def test_overloaded_line_is_levelled_by_the_solver_within_capacity(base) -> None:
-    # the fixture's line makes 420 a week, less than the forecast needs: HiGHS re-times production
-    assert (base.capacity["use_pct"] <= 100.0 + 1e-6).all()
-    assert "capacity_shortage" in set(base.exceptions["kind"])
+def test_cli_plan_json_exceptions_and_bad_demand_file(tmp_path, monkeypatch, capsys) -> None:
+    from planning_fixture import add_supply, build
+
+    path = str(tmp_path / "cli.duckdb")
+    add_supply(build(Warehouse.open(path))).close()
+    common = ["--as-of", "2026-03-31", "--horizon", "4", "-w", path]
+    code, out = _cli(monkeypatch, capsys, "plan", *common, "--no-store", "--json")
+    assert code == 0, out
+    recs = json.loads(out)
+    assert "production" in {r["order_type"] for r in recs}
+    assert all(r["supplier_id"] for r in recs if r["order_type"] == "purchase")
+    assert all(r["pegged_to"] for r in recs)
+    code, out = _cli(monkeypatch, capsys, "plan", *common, "--exceptions", "--json")
+    assert code == 0 and "shortage" in {e["kind"] for e in json.loads(out)}
+    with Warehouse.open(path, read_only=True) as wh:  # stored, since --no-store was not given
+        assert wh.duckdb.execute(f"SELECT count(*) FROM {PLANNED_ORDERS_TABLE}").fetchone()[0] > 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,period,qty\nSMOOTH1,2026-04-06,-5\n", encoding="utf-8")
+    code, _ = _cli(monkeypatch, capsys, "plan", *common, "--demand", str(bad), "--no-store")
+    assert code == 2
+    line_down = ["--line", "L1", "--down-from", "2026-04-06", "--down-to", "2026-04-12"]
+    code, out = _cli(monkeypatch, capsys, "scenario", *common, *line_down, "--json")
+    assert code == 0, out
+    k = {r["kpi"]: r for r in json.loads(out)["kpis"]}
+    assert k["shortage_qty"]["scenario"] > k["shortage_qty"]["base"]
 
 
 def test_level_production_builds_ahead_no_further_than_allowed() -> None:
