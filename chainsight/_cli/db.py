@@ -119,8 +119,8 @@ def register(app: typer.Typer) -> None:
             diff = m.schema_diff(engine)
             engine.dispose()
         if diff:
-            for d in diff:
-                console.print(f"  {d}", highlight=False)
+            for line in m.describe_diff(diff):
+                console.print(f"  {line}", highlight=False)
             console.print("[red]models differ from the migrations: run chainsight db revision -m '...'[/red]")
             raise typer.Exit(1)
         console.print(

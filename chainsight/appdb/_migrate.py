@@ -20,6 +20,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -138,13 +139,46 @@ def _check_known(current: str | None) -> None:
         ) from None
 
 
+# Alembic's context is process-global: one migration at a time per process (PostgreSQL's advisory
+# lock in env.py serialises processes).
+_LOCK = threading.RLock()
+
+
 @contextmanager
 def _migrating(engine: Engine) -> Iterator[Connection]:
-    with engine.begin() as conn:
+    with _LOCK, engine.begin() as conn:
         if _is_legacy(conn):
-            # made by create_all before migrations: exactly the initial revision's tables
+            # made by create_all before migrations: the initial revision's tables, one constraint unnamed
+            _name_legacy_constraints(conn)
             command.stamp(alembic_config(conn), INITIAL_REVISION)
         yield conn
+
+
+def _name_legacy_constraints(conn: Connection) -> None:
+    """Give the one constraint ``create_all`` left unnamed the name revision 0001 gives it.
+
+    Frozen history: pre-migration databases hold exactly the 0001 tables, so this never changes.
+    """
+    from alembic.operations import Operations
+    from sqlalchemy import Table, UniqueConstraint
+
+    table, cols, name = "cs_api_tokens", ["user_id", "name"], "uq_cs_api_tokens_user_id_name"
+    found = [u for u in inspect(conn).get_unique_constraints(table) if u["column_names"] == cols]
+    if any(u["name"] == name for u in found):
+        return
+    if conn.dialect.name == "sqlite":
+        # SQLite cannot rename a constraint: copy the table with the constraint named (batch mode)
+        t = Table(table, MetaData(), autoload_with=conn)
+        for c in [c for c in t.constraints if isinstance(c, UniqueConstraint) and c.name is None]:
+            t.constraints.discard(c)
+        t.append_constraint(UniqueConstraint(*cols, name=name))
+        ops = Operations(MigrationContext.configure(conn))
+        with ops.batch_alter_table(table, copy_from=t, recreate="always"):
+            pass
+    elif found and found[0]["name"]:
+        Operations(MigrationContext.configure(conn)).execute(
+            f'ALTER TABLE {table} RENAME CONSTRAINT "{found[0]["name"]}" TO {name}'
+        )
 
 
 def upgrade(engine: Engine, revision: str = "head", *, backup: bool = True) -> str:
@@ -198,6 +232,27 @@ def schema_diff(engine: Engine) -> list[Any]:
     return list(diff)
 
 
+def describe_diff(diff: list[Any]) -> list[str]:
+    """One readable line per difference, e.g. ``add_table cs_alerts`` or ``add_column cs_users.email``."""
+    lines = []
+    for item in diff:
+        if isinstance(item, list):  # column modifications come grouped
+            lines.extend(describe_diff(item))
+            continue
+        kind, *rest = item
+        names = []
+        for part in rest:
+            table = getattr(part, "table", None)
+            if getattr(part, "name", None) and table is not None and hasattr(table, "name"):
+                names.append(f"{table.name}.{part.name}")
+            elif getattr(part, "name", None):
+                names.append(str(part.name))
+            elif isinstance(part, str):
+                names.append(part)
+        lines.append(f"{kind} {' '.join(names)}".strip())
+    return lines
+
+
 def make_revision(message: str, *, autogenerate: bool = True) -> Path:
     """Write a new revision file into the package (for developers adding tables or columns).
 
@@ -226,6 +281,8 @@ def make_revision(message: str, *, autogenerate: bool = True) -> Path:
     _script = None
     assert script is not None and not isinstance(script, list)
     path = Path(script.path)
+    if path.stem.endswith("_"):  # a slug cut at Alembic's 40 characters
+        path = path.rename(path.with_name(path.stem.rstrip("_") + ".py"))
     text = path.read_text(encoding="utf-8")
     text = "\n".join(line for line in text.splitlines() if "### " not in line or "Alembic" not in line)
     path.write_text(text + "\n", encoding="utf-8")
