@@ -111,7 +111,7 @@ KINDS: dict[str, Kind] = {
             "near_expiry_value",
             "临期库存金额(按地点)",
             "Near-expiry stock value (per site)",
-            {"min_value": P("float", 5_000.0, 0), "critical_value": P("float", 50_000.0, 0)},
+            {"min_value": P("float", 10_000.0, 0), "critical_value": P("float", 50_000.0, 0)},
             {
                 "near_expiry_value",
                 "expired_value",
@@ -197,7 +197,7 @@ KINDS: dict[str, Kind] = {
                 "window": P("str", "ytd"),
                 "max_attainment": P("float", 0.85, 0, 10),
                 "critical_attainment": P("float", 0.7, 0, 10),
-                "min_target_share": P("float", 0.03, 0, 1),
+                "min_target_share": P("float", 0.01, 0, 1),
                 "channel_kind": P("str", "offline"),
             },
             {"attainment", "net_sales", "target_amount", "gap", "period_start", "period_end"},
