@@ -556,7 +556,9 @@ def load_files(
                 result.encodings.append(raw.encoding)
             checksum = file_checksum(paths)
             pipe.validate(progress)
-            with warehouse.transaction():
+            # The tables a load writes (a Spark warehouse stages them and publishes them at commit).
+            writes = (ent.name, history_table(ent.name), REJECTS, LOAD_HISTORY)
+            with warehouse.transaction(writes):
                 rows = pipe.run(progress)
                 (
                     result.rows_read,
@@ -631,7 +633,7 @@ def retry_rejects(
                     f"WHERE x.file = {REJECTS}.file AND x.row_number = {REJECTS}.row_number)"
                 )
                 pipe.validate(progress)
-                with warehouse.transaction():
+                with warehouse.transaction((ent.name, history_table(ent.name), REJECTS, LOAD_HISTORY)):
                     # Supersede the old records first, so a row that still fails gets a fresh open one.
                     con.execute(
                         f"UPDATE {REJECTS} SET status = 'retried', resolved_batch_id = ? WHERE {in_retry}",

@@ -40,7 +40,7 @@ def _tables_for(warehouse: Any, catalog: Catalog, metric_names: Sequence[str]) -
     needed = {s.entity for n in catalog.leaves(list(metric_names)) for s in catalog.metrics[n].sources}
     for entity in sorted(needed & set(PENDING_ENTITIES)):
         if existing is None:
-            existing = set(warehouse.backend.list_tables())
+            existing = set(warehouse.list_tables())
         if entity not in existing:
             users = sorted(
                 n for n in metric_names if any(s.entity == entity for s in _sources_of(catalog, n))

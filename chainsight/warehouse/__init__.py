@@ -1,5 +1,14 @@
-"""Warehouse connection (DuckDB by default, through Ibis) and load bookkeeping tables."""
+"""Warehouse connection (DuckDB by default, or Spark over Parquet, through Ibis) and load bookkeeping tables."""
 
+from chainsight.warehouse._spark import (
+    SparkConfig,
+    SparkWarehouse,
+    copy_warehouse,
+    partition_column,
+    spark_session,
+    stop_spark,
+)
+from chainsight.warehouse._status import DOMAINS, warehouse_status
 from chainsight.warehouse._warehouse import (
     DEFAULT_WAREHOUSE,
     ENV_WAREHOUSE,
@@ -12,14 +21,18 @@ from chainsight.warehouse._warehouse import (
 
 __all__ = [
     "DEFAULT_WAREHOUSE",
+    "DOMAINS",
     "ENV_WAREHOUSE",
     "LOAD_HISTORY",
     "REJECTS",
+    "SparkConfig",
+    "SparkWarehouse",
     "Warehouse",
+    "copy_warehouse",
     "history_table",
+    "partition_column",
     "resolve_warehouse_path",
+    "spark_session",
+    "stop_spark",
+    "warehouse_status",
 ]
-
-from chainsight.warehouse._status import DOMAINS, warehouse_status
-
-__all__ += ["DOMAINS", "warehouse_status"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -59,12 +59,16 @@ _META_DDL = (
 
 
 class Warehouse:
-    """A connection to the warehouse holding the canonical tables.
+    """A connection to the warehouse holding the canonical tables: an embedded DuckDB file, or
+    (``spark://...`` URL or a YAML config with ``engine: spark``) a Spark warehouse of Parquet
+    tables, see :class:`~chainsight.warehouse.SparkWarehouse`.
 
     >>> wh = Warehouse.open(":memory:")
     >>> wh.table("products").count().execute()
     0
     """
+
+    engine = "duckdb"
 
     def __init__(self, backend: Any, path: str) -> None:
         self.backend = backend
@@ -75,6 +79,10 @@ class Warehouse:
     @classmethod
     def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Warehouse:
         target = resolve_warehouse_path(path)
+        from chainsight.warehouse._spark import SparkConfig, SparkWarehouse
+
+        if SparkConfig.is_spark_target(target):
+            return SparkWarehouse.open_spark(target, read_only=read_only)
         if target != ":memory:":
             parent = Path(target).expanduser().resolve().parent
             if not parent.exists():
@@ -142,12 +150,20 @@ class Warehouse:
         """The Ibis table of a canonical entity (or a bookkeeping table)."""
         return self.backend.table(entity)
 
+    def list_tables(self) -> list[str]:
+        """Names of the tables (canonical, bookkeeping and derived) in the warehouse."""
+        return list(self.backend.list_tables())
+
     def row_count(self, table: str) -> int:
         return int(self.backend.table(table).count().execute())
 
+    def checkout(self, *names: str) -> None:
+        """Declare tables about to be written (the Spark warehouse stages them; DuckDB needs nothing)."""
+
     @contextmanager
-    def transaction(self) -> Iterator[_duckdb.DuckDBPyConnection]:
-        """All-or-nothing: commit on success, roll back on any exception.
+    def transaction(self, tables: Sequence[str] = ()) -> Iterator[_duckdb.DuckDBPyConnection]:
+        """All-or-nothing: commit on success, roll back on any exception. ``tables`` names the
+        existing tables the transaction writes (needed by the Spark warehouse, ignored here).
 
         DuckDB writes the commit to its WAL atomically, so a process killed before
         COMMIT leaves the file exactly as it was.
