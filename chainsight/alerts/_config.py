@@ -60,6 +60,7 @@ class Channel:
     password_env: str | None = None
     sender: str | None = None
     to: tuple[str, ...] = ()
+    ca_file: str | None = None  # a CA bundle to trust (an internal CA); default: the system's
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +195,14 @@ def _env(file: str, where: str, v: Any) -> str | None:
     return v
 
 
+def _ca(file: str, where: str, v: Any) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, str) or not Path(v).is_file():
+        raise _fail(file, where, f"找不到 CA 文件 {v!r}", f"CA file {v!r} not found")
+    return v
+
+
 def _channel(file: str, name: str, c: Any) -> Channel:
     w = f"channels.{name}"
     if not isinstance(c, dict):
@@ -216,6 +225,7 @@ def _channel(file: str, name: str, c: Any) -> Channel:
             "password_env",
             "sender",
             "to",
+            "ca_file",
         },
     )
     t = c.get("type")
@@ -238,6 +248,7 @@ def _channel(file: str, name: str, c: Any) -> Channel:
         "lang": lang,
         "timeout_seconds": float(timeout),
         "secret_env": _env(file, f"{w}.secret_env", c.get("secret_env")),
+        "ca_file": _ca(file, f"{w}.ca_file", c.get("ca_file")),
     }
     if t == "email":
         for k in ("host", "sender"):

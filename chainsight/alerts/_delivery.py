@@ -149,12 +149,15 @@ def _url(ch: Channel, env: Env) -> str:
     return url
 
 
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+def _post(
+    url: str, body: bytes, headers: dict[str, str], timeout: float, ca_file: str | None = None
+) -> tuple[int, bytes]:
     req = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8", **headers}
     )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        ctx = ssl.create_default_context(cafile=ca_file) if url.startswith("https") else None
+        with urllib.request.urlopen(req, timeout=timeout, context=ctx) as resp:
             return resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"HTTP {exc.code} {exc.reason}", exc.code) from None
@@ -242,7 +245,7 @@ def payload(ch: Channel, msg: Message, now_s: float, env: Env) -> tuple[str, byt
 
 def send_http(ch: Channel, msg: Message, now_s: float, env: Env) -> int:
     url, body, headers = payload(ch, msg, now_s, env)
-    status, answer = _post(url, body, headers, ch.timeout_seconds)
+    status, answer = _post(url, body, headers, ch.timeout_seconds, ch.ca_file)
     if ch.type in ("wecom", "dingtalk"):
         _robot_ok(status, answer, "errcode")
     elif ch.type == "feishu":
@@ -281,13 +284,13 @@ def send_email(ch: Channel, msg: Message, env: Env) -> None:
                 ch.host or "",
                 ch.port or 465,
                 timeout=ch.timeout_seconds,
-                context=ssl.create_default_context(),
+                context=ssl.create_default_context(cafile=ch.ca_file),
             )
         else:
             smtp = smtplib.SMTP(ch.host or "", ch.port or 587, timeout=ch.timeout_seconds)
         with smtp:
             if ch.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context(cafile=ch.ca_file))
             if user and password:
                 smtp.login(user, password)
             smtp.send_message(em)

@@ -486,3 +486,119 @@ def test_delivery_config_from_yaml_section(tmp_path: Any) -> None:
     )
     cfg = DeliveryConfig.from_yaml(p, key="delivery")
     assert list(cfg.channels) == ["h"] and cfg.routes[0].events == ("opened", "escalated", "resolved")
+
+
+# ------------------------------------------------------------------------------------------------ SMTP over TLS
+@pytest.fixture(scope="module")
+def cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (the channel trusts it through ca_file)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    d = tmp_path_factory.mktemp("tls")
+    key, crt = str(d / "key.pem"), str(d / "cert.pem")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            crt,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return crt, key
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_email_over_tls_with_login(appdb: AppDB, cert: tuple[str, str], security: str) -> None:
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    crt, key = cert
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(crt, key)
+    got: list[Any] = []
+    logins: list[tuple[str, str]] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            got.append((envelope, session.authenticated))
+            return "250 OK"
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"s3cret-pw")
+
+    port = _free_port()
+    if security == "starttls":
+        ctl = Controller(
+            Handler(),
+            hostname="127.0.0.1",
+            port=port,
+            tls_context=ctx,
+            require_starttls=True,
+            authenticator=authenticator,
+            auth_require_tls=True,
+        )
+    else:
+        ctl = Controller(
+            Handler(),
+            hostname="127.0.0.1",
+            port=port,
+            ssl_context=ctx,
+            authenticator=authenticator,
+            auth_require_tls=False,
+        )
+    ctl.start()
+    try:
+        cfg = DeliveryConfig.from_dict(
+            {
+                "channels": {
+                    "mail": {
+                        "type": "email",
+                        "host": "127.0.0.1",
+                        "port": port,
+                        "security": security,
+                        "ca_file": crt,
+                        "username_env": "CS_U",
+                        "password_env": "CS_P",
+                        "sender": "cs@example.com",
+                        "to": ["a@example.com", "b@example.com"],
+                    }
+                },
+                "routes": [{"channels": ["mail"]}],
+                "retry": {"max_attempts": 1},
+            }
+        )
+        fire(appdb, SUPPLIER)
+        clock = Clock()
+        rep = deliver(
+            appdb, cfg, clock=clock, sleep=clock.sleep, environ={"CS_U": "robot", "CS_P": "s3cret-pw"}
+        )
+    finally:
+        ctl.stop()
+    assert rep.sent == 1, rep.attempts
+    envelope, authenticated = got[0]
+    assert authenticated and logins == [("robot", "s3cret-pw")]
+    assert envelope.rcpt_tos == ["a@example.com", "b@example.com"]
+    em = message_from_bytes(envelope.content, policy=email_policy)
+    assert "SUP03" in em["Subject"] and em["X-Chainsight-Delivery"]
+    assert em.get_body(preferencelist=("html",)) is not None
