@@ -26,6 +26,7 @@ from chainsight.alerts import (
     get_alert,
     list_alerts,
     resolve,
+    top_alerts,
     visible,
 )
 from chainsight.appdb import ROLES, User
@@ -186,6 +187,24 @@ def alerts_router() -> APIRouter:
                 "sev_label": lambda s: SEVERITIES[s].get(lang) if s in SEVERITIES else s,
                 "state_label": lambda s: STATES.get(s, (s, s))[0 if lang == "zh" else 1],
                 "owner_label": lambda r: OWNER_ROLES[r].get(lang) if r in OWNER_ROLES else r,
+            },
+        )
+
+    @router.get("/partials/alerts-top", response_class=HTMLResponse, include_in_schema=False)
+    def top_partial(request: Request, n: int = Query(5, ge=1, le=20)) -> Response:
+        """The cockpit's panel: the most severe active alerts the user may see."""
+        user = _user(request)
+        if user is None:
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        lang = _lang(request, user)
+        return templates.TemplateResponse(
+            request,
+            "_alerts_top.html",
+            {
+                "lang": lang,
+                "L": lambda key: _label(key, lang),
+                "alerts": top_alerts(request.app.state.db, user.scope, n),
+                "sev_label": lambda s: SEVERITIES[s].get(lang) if s in SEVERITIES else s,
             },
         )
 

@@ -128,3 +128,14 @@ def test_alerts_page_shows_only_the_scope(web: Any) -> None:
     app, _ = web
     html = _login(app, "sh").get("/alerts").text
     assert "SN013" in html and "SUP03" not in html and 'href="/alerts"' in html
+
+
+def test_cockpit_panel_shows_the_top_alerts_of_the_scope(web: Any) -> None:
+    app, _ = web
+    sh = _login(app, "sh")
+    part = sh.get("/partials/alerts-top").text
+    assert "SN013" in part and "SUP03" not in part
+    boss = _login(app, "boss")
+    part = boss.get("/partials/alerts-top?n=2").text
+    assert part.count("<tr>") == 2 and "SUP03" in part  # the two critical ones first
+    assert 'hx-get="/partials/alerts-top"' in boss.get("/").text
