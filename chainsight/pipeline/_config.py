@@ -179,7 +179,7 @@ class PipelineConfig:
         if delivery is not None:
             if not isinstance(delivery, dict):
                 raise fail("delivery", "必须是键值对象", "must be a key: value object")
-            _check_delivery(fail, delivery)
+            _check_delivery(fail, delivery, source)
         digest = hashlib.sha256(
             json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
         ).hexdigest()
@@ -435,13 +435,10 @@ def _report(fail: _Fail, raw: Any) -> ReportSettings:
     return ReportSettings(tuple(dict.fromkeys(langs)), tuple(dict.fromkeys(formats)), top)
 
 
-def _check_delivery(fail: _Fail, delivery: dict[str, Any]) -> None:
+def _check_delivery(fail: _Fail, delivery: dict[str, Any], source: str) -> None:
     """Validate delivery settings with the alerts package's own spec when it is installed."""
     try:
         from chainsight.alerts import DeliveryConfig  # type: ignore[attr-defined]
     except ImportError:
         return
-    try:
-        DeliveryConfig.from_dict(delivery)
-    except UserInputError as exc:
-        raise fail("delivery", exc.zh, exc.en) from None
+    DeliveryConfig.from_dict(delivery, file=source)  # its errors name the file and the field

@@ -246,7 +246,8 @@ def _step_load(ctx: _Context) -> Outcome:
     }
     message = ""
     if failed:
-        message = f"{len(failed)} file(s) could not be read; moved to {cfg.failed}"
+        names = ", ".join(f["file"] for f in failed)
+        message = f"{len(failed)} file(s) could not be read ({names}); moved to {cfg.failed}"
     return Outcome("done", detail, message)
 
 
@@ -338,7 +339,7 @@ def _step_deliver(ctx: _Context) -> Outcome:
     config_cls = _alerts_api("DeliveryConfig")
     if not ctx.config.delivery:
         raise _Skip("配置中没有 delivery(推送渠道)", "no delivery channels in the config (delivery:)")
-    result = deliver(ctx.appdb, config_cls.from_dict(ctx.config.delivery))
+    result = deliver(ctx.appdb, config_cls.from_dict(ctx.config.delivery, file=ctx.config.source))
     return Outcome("done", {"result": _jsonable(result)})
 
 

@@ -284,6 +284,9 @@ def create_app(
     from chainsight.web._alerts import alerts_router
 
     app.include_router(alerts_router())  # /alerts and /api/alerts
+    from chainsight.web._readiness import readiness_router
+
+    app.include_router(readiness_router())  # /readiness and /api/readiness
 
     if warm:
         threading.Thread(target=_warm, args=(views, db), daemon=True, name="chainsight-warm").start()
