@@ -295,28 +295,41 @@ def wh_site_types(ctx: Context) -> dict[str, str]:
 
 
 def eval_supplier_late(ctx: Context, rule: Rule) -> list[Finding]:
-    from chainsight.analysis import supplier_performance
+    """Late (the suppliers analysis's flag: late share high and well above the median supplier, enough
+    receipts) or OTIF below the floor over enough due PO lines — a supplier that delivers nothing at all
+    has no receipts but an OTIF of 0."""
+    import dataclasses
 
-    ctx.need("purchase_orders", "receipts")
+    from chainsight.analysis import load_policy, supplier_performance
+
+    ctx.need("purchase_orders")
     p = rule.params
-    rep = _user(lambda: supplier_performance(ctx.wh, as_of=ctx.as_of, months=p["months"]))
+    base = load_policy()
+    policy = dataclasses.replace(
+        base, suppliers=dataclasses.replace(base.suppliers, min_receipts=p["min_receipts"])
+    )
+    rep = _user(lambda: supplier_performance(ctx.wh, as_of=ctx.as_of, months=p["months"], policy=policy))
     s = rep.suppliers
-    judged = s.filter(pl.col("receipts").fill_null(0) >= 10)
+    judged = s.filter(pl.col("receipts").fill_null(0) >= p["min_receipts"])
     median = float(judged["late_share"].median() or 0.0) if judged.height else 0.0
     fire = s.filter(
-        pl.col("flag_late") | ((pl.col("otif") < p["otif_floor"]) & (pl.col("receipts").fill_null(0) >= 10))
+        pl.col("flag_late")
+        | ((pl.col("otif") < p["otif_floor"]) & (pl.col("po_lines").fill_null(0) >= p["min_po_lines"]))
     )
     out = []
     for r in fire.sort("supplier_id").iter_rows(named=True):
         nums = {
             "name": r["name"],
-            "receipts": r["receipts"],
+            "receipts": r["receipts"] or 0,
+            "po_lines": r["po_lines"] or 0,
             "late_share": r["late_share"],
             "avg_delay_days": r["avg_delay_days"],
             "otif": r["otif"],
             "median_late_share": median,
         }
-        crit = (r["late_share"] or 0) >= p["critical_late_share"]
+        crit = (r["late_share"] or 0) >= p["critical_late_share"] or (
+            r["otif"] is not None and r["otif"] < p["otif_floor"] / 2
+        )
         out.append(Finding(rule.id, {"supplier": r["supplier_id"]}, nums, _sev(rule, crit)))
     return out
 

@@ -141,8 +141,10 @@ KINDS: dict[str, Kind] = {
                 "months": P("int", 6, 1),
                 "otif_floor": P("float", 0.6, 0, 1),
                 "critical_late_share": P("float", 0.5, 0, 1),
+                "min_receipts": P("int", 10, 1),
+                "min_po_lines": P("int", 10, 1),
             },
-            {"name", "receipts", "late_share", "avg_delay_days", "otif", "median_late_share"},
+            {"name", "receipts", "po_lines", "late_share", "avg_delay_days", "otif", "median_late_share"},
         ),
         _kind(
             "price_conflict",
