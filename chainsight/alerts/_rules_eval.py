@@ -261,20 +261,76 @@ def eval_near_expiry_value(ctx: Context, rule: Rule) -> list[Finding]:
 
 
 def eval_stockout_risk(ctx: Context, rule: Rule) -> list[Finding]:
+    """Finished goods at sites of ``site_types`` whose FEFO projection runs out within the lead time —
+    and those already out: demand at the site (the same run-rate the projection uses) and no usable stock."""
+    from chainsight.analysis import load_policy
+    from chainsight.analysis._demand import finished_goods_demand  # the projection's own demand definition
+
     rep = _expiry_report(ctx)
     p = rule.params
     lead = p["lead_time_days"]
     sites = wh_site_types(ctx)
-    g = rep.groups.with_columns(site_type=pl.col("site_id").replace_strict(sites, default=None)).filter(
+    sl = load_policy().shelf_life
+    rates = pl.from_arrow(
+        ctx.wh.backend.to_pyarrow(
+            finished_goods_demand(ctx.wh, rep.as_of, sl.history_weeks).rates(sl.horizon_days)
+        )
+    )
+    assert isinstance(rates, pl.DataFrame)
+    prods = pl.from_arrow(
+        ctx.wh.backend.to_pyarrow(
+            ctx.wh.table("products").select(item_id="sku", item_name="name", unit_value="list_price")
+        )
+    )
+    assert isinstance(prods, pl.DataFrame)
+    stocked = rep.groups.select("site_id", "item_id")
+    out_now = (
+        rates.join(stocked, on=["site_id", "item_id"], how="anti")
+        .join(prods, on="item_id", how="inner")
+        .select(
+            "site_id",
+            "item_id",
+            "item_name",
+            "unit_value",
+            "daily_demand",
+            pl.lit("product").alias("item_kind"),
+            pl.lit(0.0).alias("stock_qty"),
+            pl.lit(1, dtype=pl.Int64).alias("stockout_day"),
+            pl.lit(rep.as_of).alias("stockout_date"),
+            pl.lit(0, dtype=pl.Int64).alias("days_of_cover"),
+        )
+    )
+    g = rep.groups.select(
+        "site_id",
+        "item_id",
+        "item_name",
+        pl.col("unit_value").cast(pl.Float64),
+        pl.col("daily_demand").cast(pl.Float64),
+        "item_kind",
+        pl.col("stock_qty").cast(pl.Float64),
+        pl.col("stockout_day").cast(pl.Int64),
+        pl.col("stockout_date").cast(pl.Date),
+        pl.col("days_of_cover").cast(pl.Int64),
+    )
+    both = pl.concat(
+        [
+            g,
+            out_now.with_columns(
+                pl.col("unit_value").cast(pl.Float64), pl.col("daily_demand").cast(pl.Float64)
+            ),
+        ]
+    )
+    both = both.with_columns(site_type=pl.col("site_id").replace_strict(sites, default=None)).filter(
         pl.col("item_kind") == "product",
         pl.col("site_type").is_in(list(p["site_types"])),
         pl.col("stockout_day").is_not_null(),
         pl.col("stockout_day") <= lead,
+        pl.col("daily_demand") > 0,
         pl.col("daily_demand") * pl.col("unit_value") >= p["min_daily_demand_value"],
     )
     sp = ctx.site_provinces()
     out = []
-    for r in g.sort("site_id", "item_id").iter_rows(named=True):
+    for r in both.sort("site_id", "item_id").iter_rows(named=True):
         scope = {"site": r["site_id"], "sku": r["item_id"]}
         if r["site_id"] in sp:
             scope["province"] = sp[r["site_id"]]

@@ -88,12 +88,12 @@ def test_near_expiry_value_per_site(world: Any, tmp_path: Path) -> None:
 
 
 def test_stockout_within_lead_time(world: Any, tmp_path: Path) -> None:
-    # DC1·P2 runs out on day 6 (50 units at 10 a day), DC1·P1 on day 11 (expired stock does not count)
+    # DC1·P2 runs out on day 6 (50 units at 10 a day), DC1·P1 on day 11 (expired stock does not count),
+    # DC3·P1 sells 5 a day and has no stock at all: out already
     wh = world(build_expiry)
-    got = _alerts(
-        wh, _rules(tmp_path, "stockout_within_lead_time", lead_time_days=7, min_daily_demand_value=0)
-    )
-    assert set(got) == {"site=DC1|sku=P2"}
+    rules = _rules(tmp_path, "stockout_within_lead_time", lead_time_days=7, min_daily_demand_value=0)
+    got = _alerts(wh, rules)
+    assert set(got) == {"site=DC1|sku=P2", "site=DC3|sku=P1"}
     n = got["site=DC1|sku=P2"].numbers
     assert (n["stock_qty"], n["daily_demand"], n["stockout_date"], n["days_of_cover"]) == (
         50,
@@ -101,10 +101,12 @@ def test_stockout_within_lead_time(world: Any, tmp_path: Path) -> None:
         str(day(6)),
         5,
     )
-    both = _alerts(
-        wh, _rules(tmp_path, "stockout_within_lead_time", lead_time_days=14, min_daily_demand_value=0)
-    )
-    assert set(both) == {"site=DC1|sku=P1", "site=DC1|sku=P2"}
+    assert got["site=DC1|sku=P2"].severity == "warning"
+    out = got["site=DC3|sku=P1"]
+    assert (out.numbers["stock_qty"], out.numbers["daily_demand"], out.numbers["days_of_cover"]) == (0, 5, 0)
+    assert out.severity == "critical" and out.numbers["stockout_date"] == str(day(0))
+    rules = _rules(tmp_path, "stockout_within_lead_time", lead_time_days=14, min_daily_demand_value=0)
+    assert set(_alerts(wh, rules)) == {"site=DC1|sku=P1", "site=DC1|sku=P2", "site=DC3|sku=P1"}
     # ¥50 of demand a day is below the default materiality (¥200)
     assert _alerts(wh, _rules(tmp_path, "stockout_within_lead_time", lead_time_days=7)) == {}
 
