@@ -11,6 +11,7 @@ from chainsight.metrics._explain import EFFECT_LABELS, DimensionBreakdown, Expla
 from chainsight.metrics._format import format_change, format_value
 from chainsight.metrics._query import Compare, compile_sql, query
 from chainsight.metrics._reach import DIMENSIONS, PENDING_ENTITIES
+from chainsight.metrics._rollup import ROLLUPS, RollupReport, RollupSpec, refresh_rollups, rollups_enabled
 from chainsight.metrics._scope import Scope
 from chainsight.metrics._spec import (
     Additivity,
@@ -30,6 +31,7 @@ __all__ = [
     "EFFECT_LABELS",
     "PENDING_ENTITIES",
     "PERIOD",
+    "ROLLUPS",
     "Additivity",
     "Agg",
     "Catalog",
@@ -42,6 +44,8 @@ __all__ = [
     "Metric",
     "MetricKind",
     "NearExpiryBand",
+    "RollupReport",
+    "RollupSpec",
     "Scope",
     "Source",
     "Unit",
@@ -51,4 +55,6 @@ __all__ = [
     "format_value",
     "load_catalog",
     "query",
+    "refresh_rollups",
+    "rollups_enabled",
 ]

@@ -30,6 +30,7 @@ from chainsight.metrics._catalog import PERIOD_DAYS
 from chainsight.metrics._expr import compile_expr, names, parse
 from chainsight.metrics._periods import IBIS_UNIT
 from chainsight.metrics._reach import VIEWS, Tables
+from chainsight.metrics._rollup import ROWS, Rollup, choose
 from chainsight.metrics._scope import Scope
 from chainsight.metrics._spec import Agg, Catalog, Grain, Metric, MetricKind, NearExpiryBand, Source, Unit
 
@@ -109,8 +110,9 @@ def build(catalog: Catalog, tables: Tables, frame: Frame) -> ir.Table:
             scans.setdefault(key, []).append(_Component(n, src, column))
 
     parts: list[tuple[ir.Table, list[str], bool]] = []  # table, value columns, has dates
+    rollups = getattr(tables, "rollups", ())
     for (entity, date_text, semi), comps in scans.items():
-        table = _scan(entity, date_text, semi, comps, tables, frame, near, bounds)
+        table = _scan(entity, date_text, semi, comps, tables, frame, near, bounds, rollups)
         parts.append((table, [c.column for c in comps], date_text is not None))
     for n in unfused:
         parts.append(
@@ -165,8 +167,9 @@ def _scan(
     frame: Frame,
     near: Any,
     bounds: bool,
+    rollups: tuple[Rollup, ...] = (),
 ) -> ir.Table:
-    """One pass over an entity computing every component that reads it."""
+    """One pass over an entity computing every component that reads it (from a rollup when exact)."""
     view = VIEWS[entity]
     date_node = parse(date_text) if date_text else None
     parsed = [
@@ -178,6 +181,23 @@ def _scan(
         for c in comps
     ]
     needed = set(frame.by) | set(frame.where) | (set(frame.scope.rules) & view.dimensions)
+    rollup = None
+    if rollups:
+        rollup = choose(
+            rollups,
+            entity,
+            date_node=date_node,
+            stock=semi,
+            grain=frame.grain,
+            start=frame.start,
+            end=frame.end,
+            bounds=bounds,
+            plain_refs=set(needed),
+            components=[(c.source.agg, m, f) for c, m, f in parsed],
+        )
+        if rollup is not None:
+            base_tables, rollup_table = tables, rollup.spec.table
+            tables = lambda name: base_tables(rollup_table if name == entity else name)  # noqa: E731
     for node in [date_node, *(m for _, m, _ in parsed), *(f for _, _, f in parsed)]:
         if node is not None:
             needed.update(names(node))
@@ -236,7 +256,8 @@ def _scan(
     for c, measure, flt in parsed:
         agg = c.source.agg
         if agg is Agg.COUNT:
-            value: Any = ibis.literal(1, type="int64")
+            # a rollup row stands for _rows base rows
+            value: Any = resolve(ROWS).cast("int64") if rollup is not None else ibis.literal(1, type="int64")
         elif agg is Agg.COUNT_DISTINCT:
             value = comp(measure).cast("string")
         else:

@@ -19,6 +19,7 @@ from chainsight.metrics._catalog import load_catalog
 from chainsight.metrics._compile import PERIOD, Frame, build
 from chainsight.metrics._periods import add_years, period_end, shift, to_date, truncate
 from chainsight.metrics._reach import DIMENSION_ALIASES, DIMENSIONS, PENDING_ENTITIES, Tables, unbound_tables
+from chainsight.metrics._rollup import RollupTables, fresh_rollups
 from chainsight.metrics._scope import Scope
 from chainsight.metrics._spec import Catalog, Grain
 
@@ -51,6 +52,9 @@ def _tables_for(warehouse: Any, catalog: Catalog, metric_names: Sequence[str]) -
                 f"(planning writes it, or load it)",
                 entity=entity,
             )
+    rollups = fresh_rollups(warehouse)
+    if rollups:
+        return RollupTables(warehouse.table, rollups)
     return warehouse.table  # type: ignore[no-any-return]
 
 
@@ -309,7 +313,7 @@ def _run(warehouse: Any, cat: Catalog, frame: Frame, cmp: Compare | None, *, cac
     backend = warehouse.backend
     if cacheable and getattr(backend, "name", None) == "duckdb":
         # Dashboards ask the same questions again and again: compile each shape of query once.
-        key = (_frame_key(frame), cmp)
+        key = (_frame_key(frame), cmp, getattr(tables, "key", ()))
         cached = _SQL_CACHE.get(key)
         if cached is None:
             expr = compile_query(cat, tables, frame, cmp)
