@@ -266,7 +266,7 @@ def status(warehouse: WarehouseOption = None, as_json: JsonOption = False, lang:
 
 
 # --------------------------------------------------------------------------- plug-in groups
-for _module in ("demo", "metrics", "analysis", "channels", "planning", "web", "pipeline"):
+for _module in ("demo", "metrics", "analysis", "channels", "planning", "web", "rollups", "pipeline"):
     try:
         _mod = importlib.import_module(f"chainsight._cli.{_module}")
     except ModuleNotFoundError as _exc:
