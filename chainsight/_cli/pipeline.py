@@ -109,6 +109,15 @@ def _summary(record: Any, lang: str) -> None:
             what = ("up to date " if d.get("up_to_date") else "") + f"version {d.get('version')}"
         elif s.step == "plan" and d:
             what = f"{d.get('orders')} orders, {d.get('exceptions')} exceptions → {d.get('file')}"
+        elif s.step == "alerts" and isinstance(d.get("result"), dict):
+            res = d["result"]
+            what = ", ".join(
+                f"{k} {len(v) if isinstance(v, list) else v}"
+                for k, v in res.items()
+                if k in ("opened", "updated", "resolved", "active")
+            )
+        elif s.step == "deliver" and isinstance(d.get("result"), dict):
+            what = ", ".join(f"{k} {v}" for k, v in d["result"].items() if isinstance(v, int | float))
         elif s.step == "report" and d:
             what = f"{d.get('week')}: {len(d.get('files', []))} files"
         else:

@@ -340,7 +340,13 @@ def _step_deliver(ctx: _Context) -> Outcome:
     if not ctx.config.delivery:
         raise _Skip("配置中没有 delivery(推送渠道)", "no delivery channels in the config (delivery:)")
     result = deliver(ctx.appdb, config_cls.from_dict(ctx.config.delivery, file=ctx.config.source))
-    return Outcome("done", {"result": _jsonable(result)})
+    dead, pending = int(getattr(result, "dead", 0) or 0), int(getattr(result, "pending", 0) or 0)
+    message = (
+        f"{dead} dead-lettered, {pending} pending (see chainsight alerts deliveries)"
+        if dead or pending
+        else ""
+    )
+    return Outcome("done", {"result": _jsonable(result)}, message)
 
 
 def _step_report(ctx: _Context) -> Outcome:

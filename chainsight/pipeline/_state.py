@@ -1,4 +1,7 @@
-"""Run records in the app database: one row per run, one per step, so a crashed run resumes where it stopped."""
+"""Run records in the app database: one row per run, one per step, so a crashed run resumes where it stopped.
+
+The tables are made by the app database's migrations (revision 0003), which ``AppDB`` applies when it opens.
+"""
 
 from __future__ import annotations
 
@@ -7,22 +10,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chainsight.appdb import AppDB
-from chainsight.appdb._models import Base, utcnow
+from chainsight.appdb._models import utcnow
 from chainsight.appdb._pipeline_models import PipelineRunRow, PipelineStepRow
-
-_TABLES = ("cs_pipeline_runs", "cs_pipeline_steps", "cs_readiness_answers")
-
-
-def ensure_tables(appdb: AppDB) -> None:
-    """Make the pipeline's tables when the app database's migrations have not (yet) made them."""
-    names = set(inspect(appdb.engine).get_table_names())
-    missing = [Base.metadata.tables[t] for t in _TABLES if t not in names]
-    if missing:
-        Base.metadata.create_all(appdb.engine, tables=missing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +80,6 @@ class RunStore:
     """Reads and writes run records; every write is its own committed transaction."""
 
     def __init__(self, appdb: AppDB) -> None:
-        ensure_tables(appdb)
         self._session = sessionmaker(appdb.engine, expire_on_commit=False)
 
     def unfinished(self) -> int | None:

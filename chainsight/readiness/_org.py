@@ -14,7 +14,6 @@ from chainsight.appdb import AppDB
 from chainsight.appdb._models import AuditRow, utcnow
 from chainsight.appdb._pipeline_models import ReadinessAnswerRow
 from chainsight.model import Text
-from chainsight.pipeline._state import ensure_tables
 from chainsight.readiness._check import DOMAINS
 
 TRAINED_TARGET_PCT = 80.0  # full marks when 80% of front-line users are trained
@@ -127,7 +126,6 @@ class Checklist:
     """Answers of the organisational checklist in the app database."""
 
     def __init__(self, appdb: AppDB) -> None:
-        ensure_tables(appdb)
         self._session = sessionmaker(appdb.engine, expire_on_commit=False)
 
     def answer(self, key: str, value: str, *, actor: str = "cli") -> str:

@@ -198,7 +198,7 @@ def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup]:
         "channels": _svg.hbars(
             [
                 (
-                    r["channel"],
+                    r["name"],
                     r["share"],
                     f"{fmt_value(r['share'], Unit.PCT, lang)} · {fmt_value(r['net_sales'], Unit.CNY, lang)}",
                 )

@@ -15,11 +15,11 @@ GRID = "#e6e9ef"
 
 
 def _nice_max(value: float) -> float:
-    """A round axis maximum at or above ``value`` (1, 2, 2.5, 5 × 10^n)."""
+    """A round axis maximum at or above ``value`` (1, 2, 4, 6, 8 × 10^n), so its quarters are round too."""
     if value <= 0:
         return 1.0
     exp = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 4, 6, 8, 10):  # quarters of these read as round numbers
         if step * exp >= value:
             return float(step * exp)
     return float(10 * exp)
