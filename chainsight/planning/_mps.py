@@ -81,6 +81,7 @@ class LineSchedule:
     load_days: np.ndarray
     capacity_days: np.ndarray
     status: str  # optimal | time_limit | infeasible
+    gap: float = 0.0  # relative MIP gap of the schedule returned (0 when proved optimal)
 
     @property
     def served(self) -> np.ndarray:
@@ -161,8 +162,8 @@ def schedule_line(
     value: np.ndarray | list[float] | None = None,
     tail_demand: np.ndarray | list[float] | None = None,
     costs: MpsCosts = DEFAULT_COSTS,
-    time_limit: float = 30.0,
-    mip_gap: float = 1e-3,
+    time_limit: float = 10.0,
+    mip_gap: float = 1e-2,
 ) -> LineSchedule:
     """Schedule ``net_demand`` (items × weeks) on one line with ``capacity_days`` available per week.
 
@@ -206,6 +207,14 @@ def schedule_line(
     ii, tix = it // n_t, it % n_t
     lotrun = mr > 0
     lotmul = mu > 0
+    # The most worth making in a week: what its own and the window's demand and safety stock can take
+    # (more is pure waste), rounded up to a multiple and at least a minimum run — and never more than
+    # the line could make. A tight bound keeps the minimum-run binaries' relaxation strong.
+    useful = d + window + ss[:, None]
+    useful = np.where(
+        mu[:, None] > 0, np.ceil(useful / np.where(mu > 0, mu, 1.0)[:, None]) * mu[:, None], useful
+    )
+    big_it = np.minimum(np.maximum(useful, mr[:, None]), (cap[None, :] * rate_[:, None])).ravel()
     big = cap.max(initial=0.0) * rate_  # the most a week could ever make
 
     lb = np.zeros(nv)
@@ -214,7 +223,7 @@ def schedule_line(
     ub[OU + it] = d.ravel()
     ub[OY + it] = np.where(lotrun[ii], 1.0, 0.0)
     ub[OM + it] = np.where(lotmul[ii], np.floor(big[ii] / np.where(lotmul[ii], mu[ii], 1.0)), 0.0)
-    ub[OX + it] = big[ii]
+    ub[OX + it] = big_it
     integrality = np.zeros(nv, dtype=np.uint8)
     integrality[OY + it] = lotrun[ii]
     integrality[OM + it] = lotmul[ii]
@@ -266,7 +275,7 @@ def schedule_line(
         add(ra, OY + sel, -mr[sel // n_t])
         rb2 = ra + m
         add(rb2, OX + sel, 1.0)
-        add(rb2, OY + sel, -big[sel // n_t])
+        add(rb2, OY + sel, -big_it[sel])
         lo.extend([np.zeros(m), np.full(m, -np.inf)])
         up.extend([np.full(m, np.inf), np.zeros(m)])
         r0 += 2 * m
@@ -311,6 +320,7 @@ def schedule_line(
         (x / rate_[:, None]).sum(axis=0),
         cap,
         status,
+        float(getattr(res, "mip_gap", 0.0) or 0.0),
     )
 
 

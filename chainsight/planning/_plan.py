@@ -520,7 +520,7 @@ def plan(
     store: bool = True,
     costs: MpsCosts = DEFAULT_COSTS,
     days_per_week: float = 7.0,
-    time_limit: float = 20.0,
+    time_limit: float = 10.0,
 ) -> PlanResult:
     """Plan ``horizon`` weeks after ``as_of``: MPS per line, planned production and purchase orders
     per plant, exceptions and KPIs; with ``store`` the plan is written to the warehouse
@@ -969,7 +969,7 @@ def scenario(
     demand_file: str | Path | None = None,
     service_level: float = 0.95,
     costs: MpsCosts = DEFAULT_COSTS,
-    time_limit: float = 20.0,
+    time_limit: float = 10.0,
     plans: bool = False,
     **kwargs: Any,
 ) -> dict[str, Any]:
