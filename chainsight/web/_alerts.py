@@ -8,10 +8,10 @@ the audit log.
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -33,7 +33,8 @@ from chainsight.appdb import ROLES, User
 from chainsight.web._auth import CSRF_FIELD, CSRF_HEADER, LANG_COOKIE, client_ip
 from chainsight.web._i18n import LANGS, negotiate, translate
 
-HERE = Path(__file__).parent
+HERE = FilePath(__file__).parent
+AlertId = Path(ge=1, le=2**62, description="Alert number")
 ACT_ROLES = frozenset(ROLES) - {"viewer"}
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -112,7 +113,7 @@ def alerts_router() -> APIRouter:
         return [a.to_dict() for a in rows]
 
     @router.get("/api/alerts/{alert_id}", tags=["alerts"], summary="One alert with its history")
-    def api_get(request: Request, alert_id: int) -> dict[str, Any]:
+    def api_get(request: Request, alert_id: int = AlertId) -> dict[str, Any]:
         user = _user(request)
         if user is None:
             raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
@@ -131,7 +132,10 @@ def alerts_router() -> APIRouter:
             raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
         note = ""
         if request.headers.get("content-type", "").startswith("application/json"):
-            body = await request.json()
+            try:
+                body = await request.json()
+            except ValueError:
+                raise HTTPException(400, "the body is not valid JSON") from None
             note = str((body or {}).get("note", ""))[:2000] if isinstance(body, dict) else ""
         _may_change(request, user, None)
         try:
@@ -149,11 +153,11 @@ def alerts_router() -> APIRouter:
         return a.to_dict()  # type: ignore[no-any-return]
 
     @router.post("/api/alerts/{alert_id}/ack", tags=["alerts"], summary="Acknowledge an alert (body: {note})")
-    async def api_ack(request: Request, alert_id: int) -> dict[str, Any]:
+    async def api_ack(request: Request, alert_id: int = AlertId) -> dict[str, Any]:
         return await _api_change(request, alert_id, acknowledge)
 
     @router.post("/api/alerts/{alert_id}/resolve", tags=["alerts"], summary="Resolve an alert (body: {note})")
-    async def api_resolve(request: Request, alert_id: int) -> dict[str, Any]:
+    async def api_resolve(request: Request, alert_id: int = AlertId) -> dict[str, Any]:
         return await _api_change(request, alert_id, resolve)
 
     # ------------------------------------------------------------ page
@@ -228,11 +232,11 @@ def alerts_router() -> APIRouter:
         return RedirectResponse("/alerts", status_code=303)
 
     @router.post("/alerts/{alert_id}/ack", include_in_schema=False)
-    async def form_ack(request: Request, alert_id: int) -> Response:
+    async def form_ack(request: Request, alert_id: int = AlertId) -> Response:
         return await _form_change(request, alert_id, acknowledge)
 
     @router.post("/alerts/{alert_id}/resolve", include_in_schema=False)
-    async def form_resolve(request: Request, alert_id: int) -> Response:
+    async def form_resolve(request: Request, alert_id: int = AlertId) -> Response:
         return await _form_change(request, alert_id, resolve)
 
     return router

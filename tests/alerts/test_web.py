@@ -139,3 +139,14 @@ def test_cockpit_panel_shows_the_top_alerts_of_the_scope(web: Any) -> None:
     part = boss.get("/partials/alerts-top?n=2").text
     assert part.count("<tr>") == 2 and "SUP03" in part  # the two critical ones first
     assert 'hx-get="/partials/alerts-top"' in boss.get("/").text
+
+
+def test_bad_input_is_a_client_error(web: Any) -> None:
+    app, db = web
+    token = db.create_token("boss", "bot")
+    c = _client(app)
+    h = {"Authorization": f"Bearer {token}"}
+    assert c.get("/api/alerts?state=nonsense", headers=h).status_code == 400
+    assert c.get(f"/api/alerts/{10**30}", headers=h).status_code == 422
+    r = c.post("/api/alerts/1/ack", content=b"{not json", headers={**h, "Content-Type": "application/json"})
+    assert r.status_code == 400
