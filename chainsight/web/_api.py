@@ -14,6 +14,7 @@ from chainsight._errors import UserInputError
 from chainsight.appdb import User, scope_to_dict
 from chainsight.metrics import Metric
 from chainsight.web._auth import Auth
+from chainsight.web._ops import OpsViews
 from chainsight.web._views import Views
 
 MAX_ROWS = 100_000
@@ -73,7 +74,18 @@ def api_user(
 CurrentUser = Annotated[User, Depends(api_user)]
 
 
-def api_router(views: Views, auth: Auth, lang_of: Callable[[Request, User | None], str]) -> APIRouter:
+def _wide(user: User) -> None:
+    """Analyses that cannot be limited to a scope yet are for users who see everything."""
+    if not user.scope.unrestricted:
+        raise HTTPException(
+            403,
+            "this analysis cannot be limited to your scope yet; it is available to roles that see everything",
+        )
+
+
+def api_router(
+    views: Views, auth: Auth, lang_of: Callable[[Request, User | None], str], ops: OpsViews | None = None
+) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["api"])
 
     @router.get("/me", summary="The signed-in user, role and scope")
@@ -141,6 +153,9 @@ def api_router(views: Views, auth: Auth, lang_of: Callable[[Request, User | None
         language = lang if lang in ("zh", "en") else lang_of(request, user)
         return clean(views.cockpit(user.scope, language))
 
+    if ops is not None:
+        _analysis_routes(router, ops, lang_of)
+
     @router.get("/audit", summary="The audit log (administrators only)")
     def audit(
         user: CurrentUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100, action: str | None = None
@@ -150,3 +165,90 @@ def api_router(views: Views, auth: Auth, lang_of: Callable[[Request, User | None
         return auth.db.audit_log(limit=limit, action=action)
 
     return router
+
+
+Lang = Annotated[str | None, Query(description="zh or en (default: the user's language)", max_length=5)]
+
+
+def _analysis_routes(
+    router: APIRouter, ops: OpsViews, lang_of: Callable[[Request, User | None], str]
+) -> None:
+    def language(request: Request, user: User, lang: str | None) -> str:
+        return lang if lang in ("zh", "en") else lang_of(request, user)
+
+    def page(data: dict[str, Any]) -> dict[str, Any]:
+        # pages carry wide-only panels; the API answers them at their own endpoints
+        return clean({k: v for k, v in data.items() if k not in ("runs", "plan")})
+
+    @router.get(
+        "/procurement", tags=["analyses"], summary="Procurement figures and charts under the caller's scope"
+    )
+    def procurement(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
+        return page(ops.procurement(user.scope, language(request, user, lang)))
+
+    @router.get(
+        "/production", tags=["analyses"], summary="Production figures and charts under the caller's scope"
+    )
+    def production(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
+        return page(ops.production(user.scope, language(request, user, lang)))
+
+    @router.get(
+        "/planning",
+        tags=["analyses"],
+        summary="Forecast vs actual and forecast accuracy under the caller's scope",
+    )
+    def planning(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
+        return page(ops.planning(user.scope, language(request, user, lang)))
+
+    @router.get(
+        "/inventory", tags=["analyses"], summary="Inventory and shelf-life figures under the caller's scope"
+    )
+    def inventory(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
+        return clean(ops.v.inventory(user.scope, language(request, user, lang)))
+
+    @router.get(
+        "/analysis/suppliers",
+        tags=["analyses"],
+        summary="Supplier scorecard (OTIF, lead times, QC) and material coverage; roles that see everything",
+    )
+    def suppliers(user: CurrentUser) -> dict[str, Any]:
+        _wide(user)
+        data = ops.suppliers("en")
+        return clean({"as_of": data["as_of"], **data["raw"]})
+
+    @router.get(
+        "/analysis/production",
+        tags=["analyses"],
+        summary="Production lines: attainment, yield, utilization; roles that see everything",
+    )
+    def lines(user: CurrentUser) -> dict[str, Any]:
+        _wide(user)
+        data = ops.lines("en")
+        return clean({k: data[k] for k in ("as_of", "start", "lines")})
+
+    @router.get(
+        "/analysis/expiry-actions",
+        tags=["analyses"],
+        summary="Recommended actions for at-risk lots, ranked by value saved; roles that see everything",
+    )
+    def actions(user: CurrentUser, limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
+        _wide(user)
+        data = ops.expiry_actions("en")
+        return clean(
+            {
+                "value_saved": data["value_saved"],
+                "value_at_stake": data["value_at_stake"],
+                "actions": data["actions"][:limit],
+                "total": len(data["actions"]),
+            }
+        )
+
+    @router.get(
+        "/analysis/plan",
+        tags=["analyses"],
+        summary="The latest stored plan: planned orders and exceptions; roles that see everything",
+    )
+    def plan(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
+        _wide(user)
+        lg = language(request, user, lang)
+        return clean({"plan": ops.plan(lg), "forecast_runs": ops.forecast_runs(lg)})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, urlparse
 
@@ -256,13 +257,29 @@ def create_app(
         return render(request, "glossary.html", user, lang=lang, groups=views.glossary(lang))
 
     @app.get("/data", response_class=HTMLResponse, include_in_schema=False)
-    def data_page(request: Request) -> Response:
+    async def data_page(request: Request) -> Response:
+        return await render_data(request)
+
+    async def render_data(
+        request: Request, status: int = 200, upload: dict[str, Any] | None = None
+    ) -> Response:
+        """The data page: load history, open rejects, the upload form and the last upload's result."""
         user = page_user(request)
         if user.role not in DATA_ROLES or not user.scope.unrestricted:
             raise Forbidden
         with views.lock:
-            tables = _data_tables(wh)
-        return render(request, "data.html", user, **tables)
+            tables = _data_tables(views.wh)
+        from chainsight.model import ENTITIES
+
+        return render(
+            request,
+            "data.html",
+            user,
+            status=status,
+            upload=upload,
+            entities=[(e.name, e.label.zh, e.label.en) for e in ENTITIES.values()],
+            **tables,
+        )
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def docs() -> Response:
@@ -279,8 +296,27 @@ def create_app(
         return {"status": "ok"}
 
     from chainsight.web._api import api_router
+    from chainsight.web._ops import register_routes
 
-    app.include_router(api_router(views, auth, lang_of))
+    ops = register_routes(
+        app,
+        views,
+        SimpleNamespace(
+            render=render,
+            page_user=page_user,
+            lang_of=lang_of,
+            auth=auth,
+            db=db,
+            forbidden=Forbidden,
+            data_roles=DATA_ROLES,
+            csrf_field=CSRF_FIELD,
+            client_ip=client_ip,
+            t=translate,
+            data_page=render_data,
+        ),
+    )
+    app.state.ops = ops
+    app.include_router(api_router(views, auth, lang_of, ops))
     from chainsight.web._alerts import alerts_router
 
     app.include_router(alerts_router())  # /alerts and /api/alerts

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from chainsight._errors import UserInputError
@@ -67,6 +68,40 @@ class Views:
         # One DuckDB connection serves every request thread; compiling a query reads table schemas through
         # it too, so all warehouse work goes through this lock (queries are serial on one connection anyway).
         self.lock = threading.RLock()
+
+    @contextmanager
+    def writable(self) -> Iterator[Any]:
+        """The warehouse opened for writing (an upload), then read-only again, with every answer forgotten.
+
+        DuckDB lets one process hold a file either read-only or read-write, so the read-only
+        connection is closed for the load and reopened after it (requests wait on the lock).
+        """
+        from chainsight.metrics._rollup import forget_freshness
+        from chainsight.warehouse import Warehouse
+
+        with self.lock:
+            con = self.wh.duckdb
+            read_only = con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
+            if not read_only or self.wh.path == ":memory:":
+                try:
+                    yield self.wh
+                finally:
+                    self.cache.clear()
+                    self._as_of = None
+                    forget_freshness()
+                return
+            self.wh.backend.disconnect()
+            try:
+                rw = Warehouse.open(self.wh.path)
+                try:
+                    yield rw
+                finally:
+                    rw.close()
+            finally:
+                self.wh.backend = Warehouse.open(self.wh.path, read_only=True).backend
+                self.cache.clear()
+                self._as_of = None
+                forget_freshness()
 
     # ------------------------------------------------------------ basics
     def rows(self, metrics: str | Iterable[str], scope: Scope, **kw: Any) -> list[dict[str, Any]]:
