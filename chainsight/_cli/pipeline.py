@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from chainsight._cli._common import (
@@ -80,7 +81,8 @@ class _Display:
                 self.steps = p.add_task("", total=event.total)
             p.update(self.steps, description=self.label(event.step, self.lang), completed=event.index)
         elif event.kind == "step_end":
-            note = f" [dim]{event.text}[/dim]" if event.text else ""
+            text = (event.text_zh if self.lang == "zh" else "") or event.text
+            note = f" [dim]{escape(text)}[/dim]" if text else ""
             err_console.print(f"{_MARK.get(event.state, '·')} {self.label(event.step, self.lang)}{note}")
             if self.steps is not None:
                 p.update(self.steps, completed=event.index + 1)
@@ -109,6 +111,11 @@ def _summary(record: Any, lang: str) -> None:
             what = ("up to date " if d.get("up_to_date") else "") + f"version {d.get('version')}"
         elif s.step == "plan" and d:
             what = f"{d.get('orders')} orders, {d.get('exceptions')} exceptions → {d.get('file')}"
+        elif s.step == "rollups" and isinstance(d.get("result"), dict):
+            actions: dict[str, int] = {}
+            for r in d["result"].get("rollups", []):
+                actions[str(r.get("action"))] = actions.get(str(r.get("action")), 0) + 1
+            what = ", ".join(f"{k} {v}" for k, v in sorted(actions.items()))
         elif s.step == "alerts" and isinstance(d.get("result"), dict):
             res = d["result"]
             what = ", ".join(
@@ -127,7 +134,7 @@ def _summary(record: Any, lang: str) -> None:
                 "step": step_label(s.step, lang),
                 "state": s.state,
                 "seconds": s.to_dict()["seconds"],
-                "what": s.message or what,
+                "what": (d.get("reason") or {}).get(lang) or s.message or what,
             }
         )
     print_table(

@@ -52,6 +52,7 @@ class Event:
     state: str = ""
     text: str = ""
     done: int = 0
+    text_zh: str = ""  # the same in Chinese, when the text is a reason a person reads
 
 
 Progress = Callable[[Event], None]
@@ -401,14 +402,16 @@ def run_pipeline(
     db = appdb or open_appdb(config, wh_path)
     store = RunStore(db)
     try:
-        run_id = store.unfinished()
-        if run_id is None:
-            run_id = store.start(
-                config.steps, trigger=trigger, config_path=config.source, config_hash=config.digest
-            )
-        else:
-            store.resume(run_id, config.steps)
+        # The warehouse first: it takes DuckDB's write lock, so a second `chainsight run` started while
+        # one is running stops here, before touching the run records.
         with Warehouse.open(wh_path) as wh:
+            run_id = store.unfinished()
+            if run_id is None:
+                run_id = store.start(
+                    config.steps, trigger=trigger, config_path=config.source, config_hash=config.digest
+                )
+            else:
+                store.resume(run_id, config.steps)
             ctx = _Context(config, wh, db, store, run_id, progress)
             record = store.get(run_id)
             if record.as_of:
@@ -429,7 +432,7 @@ def run_pipeline(
                 try:
                     outcome = STEP_FUNCS[step.step](ctx)
                 except _Skip as skip:
-                    outcome = Outcome("skipped", {}, skip.en)
+                    outcome = Outcome("skipped", {"reason": {"zh": skip.zh, "en": skip.en}}, skip.en)
                 except BaseException as exc:
                     text = (
                         exc.message("en")
@@ -444,8 +447,17 @@ def run_pipeline(
                 store.step_finished(run_id, step.step, outcome.state, outcome.detail, outcome.message)
                 if step.step == "load":
                     _fix_as_of(ctx)
+                reason = outcome.detail.get("reason") or {}
                 ctx.emit(
-                    Event("step_end", step.step, index, len(steps), state=outcome.state, text=outcome.message)
+                    Event(
+                        "step_end",
+                        step.step,
+                        index,
+                        len(steps),
+                        state=outcome.state,
+                        text=outcome.message,
+                        text_zh=reason.get("zh", ""),
+                    )
                 )
                 _fault(f"after:{step.step}")
             problems = [

@@ -14,13 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "chainsight.yaml"
 
 
-def make_workspace(root: Path, demo_files: Path, **overrides: Any) -> Path:
-    """A folder with the example config (``overrides`` replace top-level keys) and the demo files in its inbox."""
+def make_workspace(root: Path, demo_files: Path, *, only: set[str] | None = None, **overrides: Any) -> Path:
+    """A folder with the example config (``overrides`` replace top-level keys) and the demo files (or
+    ``only`` those) in its inbox."""
     root.mkdir(parents=True, exist_ok=True)
     inbox = root / "inbox"
     inbox.mkdir()
     for p in demo_files.iterdir():
-        if p.is_file():
+        if p.is_file() and (only is None or p.name in only):
             shutil.copy2(p, inbox / p.name)
     cfg = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     cfg.update(overrides)

@@ -86,3 +86,31 @@ def test_report_week_is_the_last_complete_iso_week() -> None:
     assert report_week(dt.date(2025, 6, 8)) == "2025-W23"  # a Sunday: its own week
     assert report_week(dt.date(2025, 6, 9)) == "2025-W23"  # Monday: the week before
     assert report_week(dt.date(2026, 1, 3)) == "2025-W52"
+
+
+def test_a_second_run_while_one_holds_the_warehouse_stops_before_recording_anything(
+    tmp_path: Path, demo_files: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from chainsight.pipeline import list_runs
+    from chainsight.warehouse import Warehouse
+
+    path = make_workspace(tmp_path / "w", demo_files, steps=["load"])
+    holder = Warehouse.open(path.parent / "chainsight.duckdb")  # as a running `chainsight run` would
+    try:
+        env = {**os.environ, "CHAINSIGHT_LANG": "en"}
+        res = subprocess.run(
+            [sys.executable, "-m", "chainsight.cli", "run", "--config", str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        holder.close()
+    assert res.returncode == 1 and "cannot open warehouse" in res.stderr
+    assert list_runs(load_config(path)) == []
+    assert len(list((path.parent / "inbox").iterdir())) > 20  # nothing was moved
