@@ -69,6 +69,13 @@ def weekly_data(
     ly = _one(q(sales_names, start=last_year, end=last_year + dt.timedelta(days=6)))
     month_start = sunday.replace(day=1)
     mtd = _one(q("net_sales", start=month_start, end=sunday))
+    # month on month: the same days of the month before (to its last day when it is shorter)
+    prev_start = (month_start - dt.timedelta(days=1)).replace(day=1)
+    prev_end = min(
+        prev_start.replace(day=min(sunday.day, 28)) + dt.timedelta(days=max(sunday.day - 28, 0)),
+        month_start - dt.timedelta(days=1),
+    )
+    prev_mtd = _one(q("net_sales", start=prev_start, end=prev_end))
     target = _one(q("target_amount", grain="month", start=month_start, end=_month_end(sunday)))
     snap_from = sunday - dt.timedelta(days=SNAPSHOT_LOOKBACK_DAYS)
     stock_names = "inventory_value,near_expiry_value,near_expiry_share,expired_value"
@@ -106,7 +113,10 @@ def weekly_data(
             "wow_pp": _diff(wk.get("online_share"), wk.get("online_share_prior")),
             "yoy_pp": _diff(wk.get("online_share"), ly.get("online_share")),
         },
-        "mtd_sales": {"value": mtd.get("net_sales")},
+        "mtd_sales": {
+            "value": mtd.get("net_sales"),
+            "mom": pct(mtd.get("net_sales"), prev_mtd.get("net_sales")),
+        },
         "month_target": {"value": month_target},
         "mtd_attainment": {
             "value": (mtd.get("net_sales") or 0) / month_target if month_target else None,
@@ -187,6 +197,7 @@ def weekly_data(
         "end": sunday,
         "last_year_start": last_year,
         "month_start": month_start,
+        "prior_month": (prev_start, prev_end),
         "snapshot": snapshot,
         "kpis": kpis,
         "units": {m.name: m.unit for m in cat if m.name in kpis},

@@ -27,6 +27,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "yoy": ("同比去年同周", "vs same week last year"),
     "mtd_attainment": ("本月目标达成(月初至今)", "Month-to-date target attainment"),
     "pace": ("时间进度", "time elapsed"),
+    "mtd_mom": ("环比上月同期", "vs last month to date"),
     "of_target": ("月度目标", "month target"),
     "section_sales": ("销售与目标", "Sales and targets"),
     "section_stock": ("库存与保质期", "Inventory and shelf life"),
@@ -154,6 +155,7 @@ def _tiles(data: dict[str, Any], lang: str) -> list[dict[str, Any]]:
                     f"{_w('pace', lang)} {fmt_value(k[key]['pace'], Unit.PCT, lang)}",
                     _tone((value or 0) - k[key]["pace"]) if value is not None else "flat",
                 ),
+                (f"{_w('mtd_mom', lang)} {_pct_change(k['mtd_sales']['mom'])}", _tone(k["mtd_sales"]["mom"])),
                 (
                     f"{fmt_value(k['mtd_sales']['value'], Unit.CNY, lang)} / {_w('of_target', lang)} "
                     f"{fmt_value(k['month_target']['value'], Unit.CNY, lang)}",

@@ -53,6 +53,18 @@ def test_week_numbers_match_hand_written_sql_and_metrics(demo_wh: Warehouse) -> 
     ).fetchone()[0]
     assert data["kpis"]["month_target"]["value"] == pytest.approx(month)
     assert data["kpis"]["mtd_attainment"]["pace"] == pytest.approx(9 / 30)
+    # month on month: 1–9 November against 1–9 October
+    mtd, prev = (
+        demo_wh.duckdb.execute(
+            "SELECT (SELECT sum(net_amount) FROM sell_in WHERE date BETWEEN ? AND ?)"
+            " + (SELECT sum(paid_amount) FROM online_orders WHERE status = 'paid'"
+            " AND CAST(order_time AS DATE) BETWEEN ? AND ?)",
+            [a, b, a, b],
+        ).fetchone()[0]
+        for a, b in ((dt.date(2025, 11, 1), sun), (dt.date(2025, 10, 1), dt.date(2025, 10, 9)))
+    )
+    assert data["kpis"]["mtd_sales"]["value"] == pytest.approx(mtd)
+    assert data["kpis"]["mtd_sales"]["mom"] == pytest.approx(mtd / prev - 1)
     assert sum(c["share"] for c in data["channels"]) == pytest.approx(1.0)
     assert [r["period"] for r in data["trend"]][-1] == mon and len(data["trend"]) == 13
 
