@@ -4,10 +4,11 @@ only an admin may answer the checklist (form POST with the CSRF token, audited).
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -60,10 +61,19 @@ def _user(request: Request) -> User | None:
     return request.app.state.auth.user(request)  # type: ignore[no-any-return]
 
 
-def _result(request: Request) -> dict[str, Any]:
+def _as_of(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(400, "as_of must be a date, YYYY-MM-DD") from None
+
+
+def _result(request: Request, as_of: dt.date | None) -> dict[str, Any]:
     state = request.app.state
     with state.views.lock:  # one DuckDB connection serves every request thread
-        return readiness(state.warehouse, state.db)
+        return readiness(state.warehouse, state.db, as_of)
 
 
 def readiness_router() -> APIRouter:
@@ -72,13 +82,16 @@ def readiness_router() -> APIRouter:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
 
     @router.get("/api/readiness", tags=["readiness"], summary="Data and organisational readiness")
-    def api(request: Request) -> dict[str, Any]:
+    def api(
+        request: Request,
+        as_of: str | None = Query(None, description="Check freshness on this date (default today)"),
+    ) -> dict[str, Any]:
         if _user(request) is None:
             raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
-        return _result(request)
+        return _result(request, _as_of(as_of))
 
     @router.get("/readiness", response_class=HTMLResponse, include_in_schema=False)
-    def page(request: Request) -> Response:
+    def page(request: Request, as_of: str | None = None) -> Response:
         from chainsight.web._app import DATA_ROLES, _scope_text
 
         user = _user(request)
@@ -101,7 +114,7 @@ def readiness_router() -> APIRouter:
                 "path": request.url.path,
                 "can_data": user.role in DATA_ROLES and user.scope.unrestricted,
                 "can_answer": user.role == "admin",
-                "r": _result(request),
+                "r": _result(request, _as_of(as_of)),
                 "label": "label_zh" if lang == "zh" else "label_en",
                 "hint": "hint_zh" if lang == "zh" else "hint_en",
             },

@@ -184,7 +184,9 @@ def test_readiness_page_shows_checks_and_only_an_admin_answers(demo: Any) -> Non
         follow_redirects=False,
     )
     assert r.status_code == 303
-    api = boss.get("/api/readiness").json()
+    api = boss.get("/api/readiness", params={"as_of": "2026-11-03"}).json()
+    assert api["data"]["as_of"] == "2026-11-03"
+    assert _domain(api["data"], "sales")["checks"]["fresh"] is True
     assert next(i for i in api["organisation"]["items"] if i["key"] == "budget")["answer"] == "yes"
     assert readiness(wh, db, AS_OF)["organisation"]["score"] == 25
     assert (
