@@ -1,8 +1,9 @@
 """Forecast benchmarks through the product's own engine (chainsight.planning.run_engine).
 
-    python bench/bench_forecast.py m3 [--limit N] [--full]   # pooled sMAPE on M3 (frePPLe scoring)
-    python bench/bench_forecast.py demo [--scale tiny]        # backtest WAPE / MASE / FVA per level
-    python bench/bench_forecast.py scale [--series 10000]     # forecast + backtest time, weekly series
+    python bench/bench_forecast.py m3 [--limit N]          # pooled sMAPE on M3 (same as bench/m3.py)
+    python bench/bench_forecast.py demo [--warehouse FILE | --scale tiny]  # backtest WAPE/MASE/bias/FVA per level
+    python bench/bench_forecast.py scale [--series 10000]  # forecast + backtest time, weekly series, 2 cores
+    python bench/bench_forecast.py spark [--series 400]    # series/s: local engine vs statsforecast on Spark
 
 The M3 run fits on the first N − NF points of each series and scores the last NF, never seen.
 """
@@ -10,9 +11,8 @@ The M3 run fits on the first N − NF points of each series and scores the last 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,102 +20,79 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-M3 = Path(
-    os.environ.get(
-        "CHAINSIGHT_M3", Path(__file__).resolve().parents[2] / "shared" / "data" / "m3" / "M3data.csv"
-    )
-)
-SEASON = {"yearly": 1, "quarterly": 4, "monthly": 12, "other": 1}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from m3 import load_m3, m3_smape
+
+__all__ = ["demo_accuracy", "load_m3", "m3_smape", "mrp_bench", "scale_bench", "spark_bench"]
 
 
-def load_m3(path: Path = M3) -> pd.DataFrame:
-    """One row per series: id, kind, horizon, values (train + test)."""
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for rec in csv.reader(line for line in fh if not line.startswith("#")):
-            if not rec or not rec[0].strip():
-                continue
-            sid, n, nf = rec[0].strip(), int(rec[1]), int(rec[2])
-            num = int(sid.lstrip("N"))
-            kind = (
-                "yearly"
-                if num <= 645
-                else "quarterly"
-                if num <= 1401
-                else "monthly"
-                if num <= 2829
-                else "other"
-            )
-            vals = [float(v) for v in rec[6:] if v.strip()][:n]
-            rows.append({"id": sid, "kind": kind, "h": nf, "values": np.array(vals)})
-    return pd.DataFrame(rows)
-
-
-def m3_smape(limit: int | None = None, fast: bool = True, n_jobs: int = 1) -> dict[str, float]:
-    """Pooled sMAPE over every test point (and at horizon 1), forecasting with ``run_engine``."""
-    from chainsight.planning import run_engine
-
-    data = load_m3()
-    if limit:  # an even spread over the set: every k-th series
-        data = data.iloc[:: max(1, len(data) // limit)]
-    errors, first = [], []
-    for (kind, h), group in data.groupby(["kind", "h"]):
-        frames = []
-        for r in group.itertuples():
-            train = r.values[: len(r.values) - h]
-            frames.append(pd.DataFrame({"unique_id": r.id, "ds": np.arange(1, len(train) + 1), "y": train}))
-        panel = pd.concat(frames, ignore_index=True)
-        res = run_engine(
-            panel, h, None, freq=1, season=SEASON[kind], calendar=False, fast=fast, n_jobs=n_jobs
-        )
-        fc = res.forecast.set_index("unique_id")
-        for r in group.itertuples():
-            f = fc.loc[[r.id], "forecast"].to_numpy()
-            a = r.values[len(r.values) - h :]
-            s = 200 * np.abs(a - f) / (a + f)
-            errors.append(s)
-            first.append(s[0])
-    return {
-        "pooled": float(np.mean(np.concatenate(errors))),
-        "h1": float(np.mean(first)),
-        "series": len(data),
-    }
-
-
-def demo_accuracy(scale: str = "tiny", bucket: str = "week") -> pd.DataFrame:
-    from chainsight.demo import run
+def demo_accuracy(
+    scale: str = "tiny",
+    bucket: str = "week",
+    warehouse: Path | None = None,
+    level: str = "sku,channel,region",
+) -> pd.DataFrame:
+    """Backtest accuracy per level (total → sku × channel × region) of ``chainsight forecast`` on a demo
+    warehouse (``warehouse``, opened read-only, or a fresh demo of ``scale``). One forecast at the
+    finest level reports every level above it, all from the same reconciled run."""
     from chainsight.planning import forecast
     from chainsight.warehouse import Warehouse
 
-    tmp = Path(tempfile.mkdtemp())
-    run(tmp / "demo", tmp / "wh.duckdb", scale=scale, seed=0)
-    wh = Warehouse.open(tmp / "wh.duckdb")
-    out = []
-    for level in ("sku", "sku,channel", "sku,channel,region"):
+    if warehouse is None:
+        from chainsight.demo import run
+
+        tmp = Path(tempfile.mkdtemp())
+        run(tmp / "demo", tmp / "wh.duckdb", scale=scale, seed=0)
+        warehouse = tmp / "wh.duckdb"
+    wh = Warehouse.open(warehouse, read_only=True)
+    try:
         res = forecast(wh, level, bucket, store=False)
-        out += [{"run": level, **a} for a in res.accuracy]
-    wh.close()
-    return pd.DataFrame(out).drop_duplicates(["level"], keep="last")
+    finally:
+        wh.close()
+    return pd.DataFrame(res.accuracy)
 
 
-def scale_bench(series: int = 10_000, weeks: int = 104, n_jobs: int = 2) -> dict[str, float]:
-    from chainsight.planning import run_engine
-
+def _weekly_panel(series: int, weeks: int) -> pd.DataFrame:
+    """Poisson demand around a gamma-distributed level with a yearly sine shape."""
     rng = np.random.default_rng(0)
     t = np.arange(weeks)
     level = rng.gamma(2.0, 20.0, series)[:, None]
     y = rng.poisson(level * (1 + 0.3 * np.sin(2 * np.pi * t / 52))[None, :]).astype(float)
     ds = pd.date_range("2024-01-01", periods=weeks, freq="W-MON")
-    panel = pd.DataFrame(
+    return pd.DataFrame(
         {
             "unique_id": np.repeat([f"S{i}" for i in range(series)], weeks),
             "ds": np.tile(ds, series),
             "y": y.ravel(),
         }
     )
+
+
+def scale_bench(series: int = 10_000, weeks: int = 104, n_jobs: int = 2) -> dict[str, float]:
+    """Forecast (13 weeks) plus the 3-window rolling-origin backtest for ``series`` weekly series."""
+    from chainsight.planning import run_engine
+
+    panel = _weekly_panel(series, weeks)
     started = time.perf_counter()
-    run_engine(panel, 13, "week", n_jobs=n_jobs)
-    return {"series": series, "seconds": round(time.perf_counter() - started, 1)}
+    res = run_engine(panel, 13, "week", n_jobs=n_jobs)
+    seconds = time.perf_counter() - started
+    assert res.forecast["unique_id"].nunique() == series and not res.backtest.empty
+    return {"series": series, "seconds": round(seconds, 1), "series_per_s": round(series / seconds, 1)}
+
+
+def spark_bench(series: int = 400, weeks: int = 104) -> dict[str, float]:
+    """Series per second of the engine (forecast + backtest) locally (2 processes) and on local Spark."""
+    from chainsight.planning import run_engine
+    from chainsight.warehouse import spark_session
+
+    panel = _weekly_panel(series, weeks)
+    spark_session()  # start the session outside the timing
+    out: dict[str, float] = {"series": series}
+    for engine in ("local", "spark"):
+        started = time.perf_counter()
+        run_engine(panel, 13, "week", n_jobs=2, engine=engine)
+        out[f"{engine}_series_per_s"] = round(series / (time.perf_counter() - started), 2)
+    return out
 
 
 def mrp_bench(skus: int = 1000, weeks: int = 52) -> dict[str, float]:
@@ -170,22 +147,26 @@ def mrp_bench(skus: int = 1000, weeks: int = 52) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["m3", "demo", "scale", "mrp"])
+    ap.add_argument("what", choices=["m3", "demo", "scale", "spark", "mrp"])
+    ap.add_argument("--warehouse", type=Path, help="demo: an existing demo warehouse (read-only)")
+    ap.add_argument("--level", default="sku,channel,region", help="demo: finest level forecast")
     ap.add_argument("--limit", type=int)
-    ap.add_argument("--full", action="store_true", help="M3: include AutoARIMA")
+    ap.add_argument("--arima", action="store_true", help="M3: add AutoARIMA")
     ap.add_argument("--scale", default="tiny")
     ap.add_argument("--series", type=int, default=10_000)
     ap.add_argument("--jobs", type=int, default=1)
     a = ap.parse_args()
     started = time.perf_counter()
     if a.what == "m3":
-        r = m3_smape(a.limit, fast=not a.full, n_jobs=a.jobs)
+        r = m3_smape(a.limit, fast=not a.arima, n_jobs=max(a.jobs, 2))
         print(f"{r['series']} series in {time.perf_counter() - started:.0f}s ({dt.date.today()})")
         print(f"pooled sMAPE: {r['pooled']:.2f} (horizon 1: {r['h1']:.2f})")
     elif a.what == "demo":
-        print(demo_accuracy(a.scale).to_string(index=False))
+        print(demo_accuracy(a.scale, warehouse=a.warehouse, level=a.level).to_string(index=False))
     elif a.what == "mrp":
         print(mrp_bench())
+    elif a.what == "spark":
+        print(spark_bench(a.series if a.series != 10_000 else 400))
     else:
         print(scale_bench(a.series, n_jobs=max(a.jobs, 2)))
 

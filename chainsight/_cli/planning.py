@@ -83,6 +83,14 @@ def forecast_cmd(
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not write the forecast to the warehouse.")
     ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="local (statsforecast here) or spark (statsforecast's distributed mode on Spark); "
+            "default: spark for a spark:// warehouse, else local.",
+        ),
+    ] = None,
     warehouse: WarehouseOption = None,
     as_json: JsonOption = False,
     lang: LangOption = None,
@@ -95,7 +103,7 @@ def forecast_cmd(
     with _user_errors(lg):
         wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=no_store)
         try:
-            res = forecast(wh, level, bucket, horizon, _date(as_of), store=not no_store)
+            res = forecast(wh, level, bucket, horizon, _date(as_of), store=not no_store, engine=engine)
         finally:
             wh.close()
     if as_json:

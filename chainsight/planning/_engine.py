@@ -18,11 +18,26 @@ import pandas as pd
 
 from chainsight.planning._calendar import EVENTS, event_exposure
 
-__all__ = ["FREQ", "SEASON", "EngineResult", "accuracy_table", "run_engine"]
+__all__ = ["ENGINES", "FREQ", "SEASON", "EngineResult", "SeasonalLevel", "accuracy_table", "run_engine"]
+
+ENGINES = ("local", "spark")
 
 FREQ: dict[str, str] = {"week": "W-MON", "month": "MS"}
 SEASON: dict[str, int] = {"week": 52, "month": 12}
-SMOOTH_MODELS = ("AutoETS", "AutoTheta", "AutoARIMA", "MSTL", "Combo", "MSTL+SeasonalNaive")
+SMOOTH_MODELS = (
+    "Combo",
+    "AutoETS",
+    "CES",
+    "DynamicOptimizedTheta",
+    "AutoTheta",
+    "AutoARIMA",
+    "MSTL",
+    "SeasonalLevel",
+)
+# Members of the default combination: the median of the first group (monthly and longer buckets),
+# the mean of the second (weekly).
+COMBO_MEDIAN = ("AutoETS", "CES", "DynamicOptimizedTheta", "AutoARIMA")
+COMBO_MEAN = ("AutoETS", "MSTL", "SeasonalLevel", "AutoARIMA")
 INTERMITTENT_MODELS = ("CrostonOptimized", "ADIDA", "IMAPA", "TSB")
 BASELINE = "SeasonalNaive"
 
@@ -37,6 +52,68 @@ class EngineResult:
     factors: pd.DataFrame = field(default_factory=pd.DataFrame)  # unique_id × event uplift
 
 
+class SeasonalLevel:
+    """Last season's values carried forward, rescaled to the current level (a statsforecast model).
+
+    ŷ(T+j) = y(T+j−m) · r, r = mean(y[T−k+1..T]) / mean(y[T−m−k+1..T−m]) over the last ``k`` buckets
+    (a quarter of the season), clipped to [0.5, 2]. With two full seasons of history the pattern is
+    the mean of the last two seasons, each rescaled to the current level, which halves the noise of
+    a single year. Weekly demand has a 52-week season that ETS cannot fit and that two years of
+    history leave too short for decomposition models to learn; last year's same week carries the
+    yearly shape (summer peak, holidays after the calendar adjustment) and ``r`` the growth.
+    """
+
+    uses_exog = False
+
+    def __init__(self, season_length: int, alias: str = "SeasonalLevel") -> None:
+        self.season_length = season_length
+        self.alias = alias
+
+    def __repr__(self) -> str:
+        return self.alias
+
+    def new(self) -> SeasonalLevel:
+        return SeasonalLevel(self.season_length, self.alias)
+
+    def forecast(
+        self,
+        y: np.ndarray,
+        h: int,
+        X: np.ndarray | None = None,
+        X_future: np.ndarray | None = None,
+        fitted: bool = False,
+    ) -> dict[str, np.ndarray]:
+        y = np.asarray(y, dtype=np.float64)
+        m = self.season_length
+        k = max(1, m // 4)
+        n = y.size
+        if n < m + k:
+            raise ValueError("SeasonalLevel needs a season plus a quarter of history")
+        recent = y[n - k :].mean()
+
+        def cycle(lag: int) -> np.ndarray:
+            # y(T+j−lag) for j = 1..h, repeating the cycle when h > m, rescaled to the current level
+            idx = n - lag + (np.arange(h) % m)
+            past = y[n - lag - k : n - lag].mean()
+            r = 1.0 if past <= 0 else float(np.clip(recent / past, 0.5, 2.0))
+            return y[idx] * r
+
+        mean = cycle(m)
+        if n >= 2 * m + k:
+            mean = 0.5 * (mean + cycle(2 * m))
+        out = {"mean": mean}
+        if fitted:
+            out["fitted"] = np.full(n, np.nan)
+        return out
+
+    def fit(self, y: np.ndarray, X: np.ndarray | None = None) -> SeasonalLevel:
+        self._y = np.asarray(y, dtype=np.float64)
+        return self
+
+    def predict(self, h: int, X: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        return self.forecast(self._y, h)
+
+
 def _models(kind: str, season: int, fast: bool) -> list:
     from statsforecast.models import (
         ADIDA,
@@ -44,9 +121,11 @@ def _models(kind: str, season: int, fast: bool) -> list:
         MSTL,
         TSB,
         AutoARIMA,
+        AutoCES,
         AutoETS,
         AutoTheta,
         CrostonOptimized,
+        DynamicOptimizedTheta,
         Naive,
         SeasonalNaive,
     )
@@ -54,15 +133,28 @@ def _models(kind: str, season: int, fast: bool) -> list:
     base = [SeasonalNaive(season_length=season), Naive()]
     if kind == "intermittent":
         return [CrostonOptimized(), ADIDA(), IMAPA(), TSB(alpha_d=0.2, alpha_p=0.2), *base]
-    # ETS cannot fit 52-week seasons; yearly shape of weekly data comes from Theta's
-    # decomposition, the calendar factors and the seasonal-naive candidate.
-    ets_season = season if season <= 24 else 1
-    models = [AutoETS(season_length=ets_season), AutoTheta(season_length=season)]
-    if season > 24:
-        # Long seasons (52 weeks): STL decomposition + ETS on the trend (needs two full years).
-        models.append(MSTL(season_length=[season], trend_forecaster=AutoETS(model="ZZN")))
+    if season <= 24:
+        # Monthly / quarterly / yearly: the ETS, complex exponential smoothing and dynamic
+        # optimised Theta trio (and ARIMA), whose median is the default forecast.
+        models = [
+            AutoETS(season_length=season),
+            AutoCES(season_length=season),
+            DynamicOptimizedTheta(season_length=season),
+        ]
+        if not fast:
+            models.append(AutoARIMA(season_length=season))
+        return [*models, *base]
+    # Weekly (52-week season): ETS cannot fit the season; the yearly shape comes from Theta's
+    # decomposition, STL + ETS on the trend (two full years), last year rescaled to the current
+    # level (SeasonalLevel), and the calendar factors.
+    models = [
+        AutoETS(season_length=1),
+        AutoTheta(season_length=season),
+        MSTL(season_length=[season], trend_forecaster=AutoETS(model="ZZN")),
+        SeasonalLevel(season_length=season),
+    ]
     if not fast:
-        models.append(AutoARIMA(season_length=ets_season))
+        models.append(AutoARIMA(season_length=1))
     return [*models, *base]
 
 
@@ -160,19 +252,50 @@ def _candidates(kind: str, columns: list[str]) -> list[str]:
 
 
 def _add_combo(frame: pd.DataFrame) -> None:
+    """The default forecast ``Combo``: median of ETS, CES, dynamic optimised Theta (and ARIMA) on
+    monthly and longer buckets; on weekly buckets the mean of ETS (level and trend), MSTL and
+    SeasonalLevel (and ARIMA). Models that failed on a series (NaN) drop out of its combination."""
     if BASELINE in frame and "Naive" in frame:
         frame[BASELINE] = frame[BASELINE].fillna(frame["Naive"])
-    members = [c for c in ("AutoETS", "AutoTheta", "AutoARIMA", "MSTL") if c in frame]
-    if "MSTL" in frame and BASELINE in frame:
-        # weekly data: the yearly shape (summer peak) needs two years for MSTL / Theta to see it;
-        # last year's same week carries it meanwhile
-        members.append(BASELINE)
-    if len(members) >= 2:
-        frame["Combo"] = frame[members].mean(axis=1)
-    if BASELINE in frame and "Naive" in frame:
-        frame[BASELINE] = frame[BASELINE].fillna(frame["Naive"])
-    if "MSTL" in frame and BASELINE in frame:
-        frame["MSTL+SeasonalNaive"] = frame[["MSTL", BASELINE]].mean(axis=1)
+    median = [c for c in COMBO_MEDIAN if c in frame]
+    mean = [c for c in COMBO_MEAN if c in frame]
+    if "CES" in frame and len(median) >= 2:
+        frame["Combo"] = frame[median].median(axis=1)
+    elif len(mean) >= 2:
+        frame["Combo"] = frame[mean].mean(axis=1)
+
+
+def _to_spark(frame: pd.DataFrame):
+    from chainsight.warehouse import spark_session
+
+    session = spark_session()
+    # one Spark partition per few hundred series: statsforecast's Fugue backend groups by series
+    parts = max(2, min(200, frame["unique_id"].nunique() // 250))
+    return session.createDataFrame(frame).repartition(parts, "unique_id")
+
+
+def _from_spark(out, like: pd.DataFrame) -> pd.DataFrame:
+    """Back to pandas in the local engine's shape: float64 forecasts, ``ds`` of the input's dtype, sorted."""
+    frame = out.toPandas()
+    for col in frame.columns:
+        if col == "ds" or col == "cutoff":
+            frame[col] = frame[col].astype(like["ds"].dtype)
+        elif col != "unique_id":
+            frame[col] = frame[col].astype(np.float64)
+    keys = ["unique_id", "cutoff", "ds"] if "cutoff" in frame else ["unique_id", "ds"]
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+def _fit(sf, df: pd.DataFrame, engine: str, *, h: int, **cv: int) -> pd.DataFrame:
+    """``forecast`` (or ``cross_validation`` when ``cv`` is given) locally or through Fugue on Spark."""
+    if engine == "spark":
+        sdf = _to_spark(df)
+        out = sf.cross_validation(df=sdf, h=h, **cv) if cv else sf.forecast(df=sdf, h=h)
+        out = _from_spark(out, df)
+        if cv:  # the distributed backend returns float32 actuals: take them from the input
+            out = out.drop(columns="y").merge(df, on=["unique_id", "ds"], how="left")
+        return out
+    return sf.cross_validation(df=df, h=h, **cv) if cv else sf.forecast(df=df, h=h)
 
 
 def run_engine(
@@ -186,12 +309,17 @@ def run_engine(
     fast: bool = True,
     calendar: bool = True,
     n_jobs: int = 1,
+    engine: str = "local",
 ) -> EngineResult:
     """Forecast every series of ``panel`` (``unique_id, ds, y``) ``h`` buckets ahead.
 
     ``bucket`` (week|month) sets frequency, season and the Chinese calendar; pass ``bucket=None``
     with ``freq`` and ``season`` for other data (e.g. M3). ``fast`` leaves AutoARIMA out.
+    ``engine="spark"`` fits the statsforecast models through statsforecast's distributed mode
+    (Fugue on the process's SparkSession); model choice, combinations and calendar stay the same.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     from statsforecast import StatsForecast
     from statsforecast.models import Naive
 
@@ -228,7 +356,7 @@ def run_engine(
             sf = StatsForecast(
                 models=_models(kind, season, fast), freq=freq, n_jobs=n_jobs, fallback_model=Naive()
             )
-            fc = sf.forecast(df=sub, h=h)
+            fc = _fit(sf, sub, engine, h=h)
             _add_combo(fc)
             cands = _candidates(kind, list(fc.columns))
             # series too short to backtest keep the default: the combination, or Croston when intermittent
@@ -236,7 +364,7 @@ def run_engine(
             choice = pd.Series(default, index=ids)
             long_sub = work_bt[work_bt["unique_id"].isin(ids) & work_bt["unique_id"].isin(long_ids)]
             if not long_sub.empty:
-                cv = sf.cross_validation(df=long_sub, h=h_cv, n_windows=n_windows, step_size=h_cv)
+                cv = _fit(sf, long_sub, engine, h=h_cv, n_windows=n_windows, step_size=h_cv)
                 _add_combo(cv)
                 cutoffs = np.sort(cv["cutoff"].unique())
                 last = cv[cv["cutoff"] == cutoffs[-1]]

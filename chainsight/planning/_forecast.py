@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from chainsight._errors import UserInputError
-from chainsight.planning._engine import FREQ, accuracy_table, run_engine
+from chainsight.planning._engine import ENGINES, FREQ, accuracy_table, run_engine
 from chainsight.planning._history import demand_history, parse_level
 from chainsight.warehouse import Warehouse
 
@@ -107,6 +107,7 @@ def forecast(
     reconcile: bool = True,
     store: bool = True,
     fast: bool = True,
+    engine: str | None = None,
 ) -> ForecastResult:
     """Forecast demand per ``level`` (e.g. ``"sku,channel"``) for ``horizon`` buckets after ``as_of``.
 
@@ -114,8 +115,17 @@ def forecast(
     level of the hierarchy (total → sku → sku×channel → …) is forecast and reconciled (MinTrace,
     structural weights) so the levels add up; the records returned are those of the requested
     level. With ``store``, the run is written to ``forecasts`` (latest per key), ``forecast_history``
-    (all versions) and ``forecast_runs`` (as-of, accuracy).
+    (all versions) and ``forecast_runs`` (as-of, accuracy). ``engine`` is ``local`` (statsforecast
+    in this process) or ``spark`` (statsforecast's distributed mode on Spark); by default ``spark``
+    when ``wh`` is a Spark warehouse.
     """
+    engine = engine or ("spark" if getattr(wh, "engine", "duckdb") == "spark" else "local")
+    if engine not in ENGINES:
+        raise UserInputError(
+            f"未知的计算引擎:{engine};可用:{', '.join(ENGINES)}",
+            f"unknown engine: {engine}; use {' or '.join(ENGINES)}",
+            value=engine,
+        )
     keys = parse_level(level)
     if bucket not in FREQ:
         raise UserInputError(
@@ -136,7 +146,7 @@ def forecast(
     )
     panel = complete_panel(hist, keys, bucket, last_period)
     y_df, s_df, tags = _hierarchy(panel, keys)
-    result = run_engine(y_df[["unique_id", "ds", "y"]], horizon, bucket, fast=fast)
+    result = run_engine(y_df[["unique_id", "ds", "y"]], horizon, bucket, fast=fast, engine=engine)
     fc = result.forecast
     if reconcile and len(keys) >= 1:
         fc = _reconcile(fc, s_df, tags, y_df)

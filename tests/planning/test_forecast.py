@@ -102,3 +102,33 @@ def test_stored_forecast_feeds_the_forecast_accuracy_metrics(tmp_path) -> None:
 def test_unknown_level_is_a_user_error() -> None:
     with pytest.raises(UserInputError):
         parse_level("sku,colour")
+
+
+def test_cli_json_is_one_record_per_series_and_period(tmp_path) -> None:
+    import json
+
+    from planning_fixture import build
+    from typer.testing import CliRunner
+
+    from chainsight.cli import app
+
+    path = tmp_path / "cli.duckdb"
+    build(Warehouse.open(path)).close()
+    args = ["forecast", "--level", "sku,channel,region", "--bucket", "week", "--horizon", "4"]
+    out = CliRunner().invoke(
+        app, [*args, "--as-of", "2026-03-31", "--no-store", "--json", "--warehouse", str(path)]
+    )
+    assert out.exit_code == 0, out.output
+    records = json.loads(out.stdout)
+    keys = {"sku", "channel_id", "region_id"}
+    assert all(set(r) == keys | {"period", "forecast", "model"} for r in records)
+    series = {tuple(r[k] for k in sorted(keys)) for r in records}
+    periods = sorted({r["period"] for r in records})
+    # the week of 2026-03-30 is incomplete on 03-31: history ends with the week of 03-23
+    assert periods == ["2026-03-30", "2026-04-06", "2026-04-13", "2026-04-20"]
+    assert len(records) == len(series) * 4 == len({(*s, p) for s in series for p in periods})
+    assert all(isinstance(r["forecast"], float) and r["forecast"] >= 0 for r in records)
+    wh = Warehouse.open(path, read_only=True)
+    n_series = demand_history(wh, ["sku", "channel_id", "region_id"], "week", AS_OF)
+    wh.close()
+    assert len(series) == len(n_series.groupby(["sku", "channel_id", "region_id"]))
