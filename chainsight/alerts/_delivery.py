@@ -190,6 +190,14 @@ def feishu_sign(secret: str, timestamp_s: int) -> str:
     return base64.b64encode(mac).decode()
 
 
+def _cut(text: str, max_bytes: int) -> str:
+    """At most ``max_bytes`` of UTF-8, cut on a character boundary, marked with "…"."""
+    raw = text.encode()
+    if len(raw) <= max_bytes:
+        return text
+    return raw[: max_bytes - 3].decode("utf-8", errors="ignore") + "…"
+
+
 def webhook_signature(secret: str, timestamp_s: int, body: bytes) -> str:
     """Generic webhook: ``sha256=`` hex HMAC-SHA256 of ``"{timestamp}." + body`` keyed by the secret."""
     return (
@@ -214,7 +222,8 @@ def payload(ch: Channel, msg: Message, now_s: float, env: Env) -> tuple[str, byt
             headers["X-Chainsight-Signature"] = webhook_signature(secret, ts, body)
         return url, body, headers
     if ch.type == "wecom":
-        data = {"msgtype": "markdown", "markdown": {"content": msg.markdown(lang)}}
+        # WeCom refuses markdown over 4096 bytes
+        data = {"msgtype": "markdown", "markdown": {"content": _cut(msg.markdown(lang), 4000)}}
     elif ch.type == "dingtalk":
         first = msg.langs(lang)[0]
         data = {"msgtype": "markdown", "markdown": {"title": msg.title(first), "text": msg.markdown(lang)}}

@@ -423,28 +423,56 @@ def eval_price_conflict(ctx: Context, rule: Rule) -> list[Finding]:
 
 
 def eval_stuffing(ctx: Context, rule: Rule) -> list[Finding]:
+    """Distributors the sell-through analysis flags for stuffing (sell-in persistently ahead of sell-out),
+    counting only the SKUs where the excess still sits in the channel: at least ``min_weeks_of_cover``
+    weeks of sell-out in stock. A launch's pipeline fill or a one-off push that has sold through is not
+    an alert."""
     from chainsight.analysis import sell_through
 
     ctx.need("sell_in", "sell_out", "stores")
+    p = rule.params
     st = _user(lambda: sell_through(ctx.wh, as_of=ctx.as_of))
+    cover = pl.when(pl.col("weeks_of_cover").is_not_null()).then(pl.col("weeks_of_cover"))
+    cover = cover.when(pl.col("channel_stock") > 0).then(float("inf")).otherwise(0.0)
+    pairs = (
+        st.pairs.filter(pl.col("stuffing"))
+        .with_columns(_cover=cover)
+        .filter(pl.col("_cover") >= p["min_weeks_of_cover"])
+    )
+    if pairs.is_empty():
+        return []
+    per = (
+        pairs.group_by("customer_id")
+        .agg(
+            skus=pl.col("sku").sort(),
+            excess_qty=pl.col("run_excess_qty").sum(),
+            at_risk_value=pl.col("at_risk_value").sum(),
+            channel_stock=pl.col("channel_stock").sum(),
+            weekly=pl.col("weekly_sell_out").sum(),
+            sell_in_qty=pl.col("sell_in_qty").sum(),
+            sell_out_qty=pl.col("sell_out_qty").sum(),
+        )
+        .join(st.customers.select("customer_id", "name", "channel_id"), on="customer_id", how="left")
+    )
     cp = ctx.customer_provinces()
     out = []
-    for r in st.customers.filter(pl.col("stuffing")).sort("customer_id").iter_rows(named=True):
+    for r in per.sort("customer_id").iter_rows(named=True):
         scope = {"customer": r["customer_id"], "channel": r["channel_id"], "channel_kind": "offline"}
         if r["customer_id"] in cp:
             scope["province"] = cp[r["customer_id"]]
+        weeks = r["channel_stock"] / r["weekly"] if r["weekly"] else None
         nums = {
             "name": r["name"],
-            "skus": ", ".join(r["stuffed_skus"]),
+            "skus": ", ".join(r["skus"]),
             "sell_in_qty": r["sell_in_qty"],
             "sell_out_qty": r["sell_out_qty"],
-            "ratio": r["ratio"],
+            "ratio": r["sell_in_qty"] / r["sell_out_qty"] if r["sell_out_qty"] else None,
             "channel_stock": r["channel_stock"],
-            "weeks_of_cover": r["weeks_of_cover"],
-            "excess_qty": r["stuffing_excess_qty"],
-            "at_risk_value": r["stuffing_at_risk_value"],
+            "weeks_of_cover": weeks,
+            "excess_qty": r["excess_qty"],
+            "at_risk_value": r["at_risk_value"],
         }
-        crit = (r["weeks_of_cover"] or 0) >= rule.params["critical_weeks_of_cover"]
+        crit = weeks is None or weeks >= p["critical_weeks_of_cover"]
         out.append(Finding(rule.id, scope, nums, _sev(rule, crit)))
     return out
 

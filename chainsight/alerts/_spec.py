@@ -171,7 +171,7 @@ KINDS: dict[str, Kind] = {
             "stuffing",
             "压货(进货远高于动销)",
             "Channel stuffing (sell-in far above sell-out)",
-            {"critical_weeks_of_cover": P("float", 12.0, 0)},
+            {"min_weeks_of_cover": P("float", 6.0, 0), "critical_weeks_of_cover": P("float", 12.0, 0)},
             {
                 "name",
                 "skus",

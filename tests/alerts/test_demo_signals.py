@@ -204,7 +204,13 @@ def test_cli_evaluate_and_list(demo: tuple[Warehouse, dict[str, Any]], tmp_path:
 
 
 # ------------------------------------------------------------------------------------------------ slow
-CASES = {"seed1": (1, True), "seed2": (2, True), "clean0": (0, False), "clean1": (1, False)}
+CASES = {
+    "seed1": ("tiny", 1, True),
+    "seed2": ("tiny", 2, True),
+    "clean0": ("tiny", 0, False),
+    "clean1": ("tiny", 1, False),
+    "small0": ("small", 0, True),
+}
 
 
 @pytest.mark.slow
@@ -213,9 +219,9 @@ def test_false_positives_over_seeds(case: str, tmp_path_factory: pytest.TempPath
     from chainsight.demo import generate
     from chainsight.ingest import load_files
 
-    seed, signals = CASES[case]
+    scale, seed, signals = CASES[case]
     out = tmp_path_factory.mktemp(case)
-    manifest = generate(out / "files", scale="tiny", seed=seed, signals=signals)
+    manifest = generate(out / "files", scale=scale, seed=seed, signals=signals)
     wh = Warehouse.open(out / "w.duckdb")
     for e in manifest.files:
         load_files(
