@@ -602,3 +602,54 @@ def test_email_over_tls_with_login(appdb: AppDB, cert: tuple[str, str], security
     em = message_from_bytes(envelope.content, policy=email_policy)
     assert "SUP03" in em["Subject"] and em["X-Chainsight-Delivery"]
     assert em.get_body(preferencelist=("html",)) is not None
+
+
+def test_cli_deliver_deliveries_requeue_and_rules(tmp_path: Any, http: tuple[str, Recorder]) -> None:
+    import typer
+    from alert_helpers import make_db
+    from typer.testing import CliRunner
+
+    from chainsight._cli.alerts import register
+
+    base, rec = http
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    fire(make_db(url), SUPPLIER)
+    rec.script["/down"] = [500] * 5
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(
+        "inbox: x\ndelivery:\n"
+        f"  channels:\n    ok: {{type: webhook, url: '{base}/hook'}}\n    down: {{type: webhook, url: '{base}/down'}}\n"
+        "  routes: [{channels: [ok, down]}]\n  retry: {max_attempts: 1}\n",
+        encoding="utf-8",
+    )
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
+    run = CliRunner()
+    common = ["-w", str(tmp_path / "w.duckdb"), "--appdb", url]
+    r = run.invoke(app, ["alerts", "deliver", "--config", str(cfg), "--key", "delivery", *common, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["by_channel"] == {
+        "ok": {"sent": 1, "failed_attempts": 0, "dead": 0},
+        "down": {"sent": 0, "failed_attempts": 1, "dead": 1},
+    }
+    dead = json.loads(run.invoke(app, ["alerts", "deliveries", "--status", "dead", *common, "--json"]).output)
+    assert [d["channel"] for d in dead] == ["down"]
+    r = run.invoke(app, ["alerts", "requeue", str(dead[0]["id"]), *common, "--user", "ops", "--lang", "en"])
+    assert r.exit_code == 0 and "re-queued 1" in r.output
+    assert (
+        json.loads(run.invoke(app, ["alerts", "deliveries", "--status", "dead", *common, "--json"]).output)
+        == []
+    )
+    log = json.loads(run.invoke(app, ["alerts", "deliveries", "--log", *common, "--json"]).output)
+    assert sorted(a["ok"] for a in log) == [False, True]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("channels: {x: {type: sms}}\n", encoding="utf-8")
+    r = run.invoke(app, ["alerts", "deliver", "--config", str(bad), *common, "--lang", "en"])
+    assert r.exit_code == 2 and "channels.x.type" in r.output
+    rules = json.loads(run.invoke(app, ["alerts", "rules", "--json"]).output)
+    assert len(rules) == 12 and {r["owner_role"] for r in rules} >= {
+        "warehouse",
+        "procurement",
+        "sales_manager",
+    }
