@@ -35,6 +35,7 @@ ENV_CONFIG = "CHAINSIGHT_CONFIG"
 DEFAULT_CONFIG = "chainsight.yaml"
 
 _TOP_KEYS = {
+    "resume_within_hours",
     "warehouse",
     "appdb",
     "inbox",
@@ -114,6 +115,7 @@ class PipelineConfig:
     report: ReportSettings = ReportSettings()
     alerts: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     delivery: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+    resume_within_hours: float = 20.0
     source: str = ""
     digest: str = ""
 
@@ -180,6 +182,14 @@ class PipelineConfig:
             if not isinstance(delivery, dict):
                 raise fail("delivery", "必须是键值对象", "must be a key: value object")
             _check_delivery(fail, delivery, source)
+        resume = data.get("resume_within_hours", 20)
+        if isinstance(resume, bool) or not isinstance(resume, int | float) or resume <= 0:
+            raise fail(
+                "resume_within_hours",
+                "必须是正数(小时)",
+                "must be a positive number of hours",
+                value=resume,
+            )
         digest = hashlib.sha256(
             json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
         ).hexdigest()
@@ -199,6 +209,7 @@ class PipelineConfig:
             report=report,
             alerts=alerts,
             delivery=delivery,
+            resume_within_hours=float(resume),
             source=source,
             digest=digest,
         )

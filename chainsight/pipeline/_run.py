@@ -27,7 +27,7 @@ from typing import Any
 from chainsight._errors import UserInputError
 from chainsight.appdb import AppDB, default_appdb_url
 from chainsight.model import ENTITIES, LOAD_ORDER
-from chainsight.pipeline._config import STEP_LABELS, PipelineConfig
+from chainsight.pipeline._config import STEP_LABELS, STEPS, PipelineConfig
 from chainsight.pipeline._state import RunRecord, RunStore
 from chainsight.warehouse import LOAD_HISTORY, Warehouse, resolve_warehouse_path
 
@@ -405,7 +405,7 @@ def run_pipeline(
         # The warehouse first: it takes DuckDB's write lock, so a second `chainsight run` started while
         # one is running stops here, before touching the run records.
         with Warehouse.open(wh_path) as wh:
-            run_id = store.unfinished()
+            run_id = store.unfinished(config.resume_within_hours)
             if run_id is None:
                 run_id = store.start(
                     config.steps, trigger=trigger, config_path=config.source, config_hash=config.digest
@@ -416,7 +416,9 @@ def run_pipeline(
             record = store.get(run_id)
             if record.as_of:
                 ctx.as_of = dt.date.fromisoformat(record.as_of)
-            steps = [s for s in record.steps if s.step in config.steps]
+            steps = sorted(
+                (s for s in record.steps if s.step in config.steps), key=lambda s: STEPS.index(s.step)
+            )
             for index, step in enumerate(steps):
                 ctx.emit(Event("step", step.step, index=index, total=len(steps)))
                 if step.state in ("done", "skipped"):

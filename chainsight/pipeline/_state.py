@@ -82,11 +82,23 @@ class RunStore:
     def __init__(self, appdb: AppDB) -> None:
         self._session = sessionmaker(appdb.engine, expire_on_commit=False)
 
-    def unfinished(self) -> int | None:
-        """The latest run that did not finish (crashed or failed), to resume; None when there is none."""
-        with self._session() as s:
+    def unfinished(self, max_age_hours: float | None = None) -> int | None:
+        """The latest run that did not finish (crashed or failed), to resume; None when there is none.
+
+        A run that started more than ``max_age_hours`` ago is marked ``abandoned`` instead, so a step
+        that keeps failing cannot hold back the next days' loads for ever.
+        """
+        with self._session.begin() as s:
             row = s.scalar(select(PipelineRunRow).order_by(PipelineRunRow.id.desc()).limit(1))
-            return row.id if row is not None and row.status != "finished" else None
+            if row is None or row.status in ("finished", "abandoned"):
+                return None
+            if max_age_hours is not None and utcnow() - row.started_at > dt.timedelta(hours=max_age_hours):
+                row.status = "abandoned"
+                row.message = (row.message + "; " if row.message else "") + (
+                    f"not resumed: started more than {max_age_hours:g} h ago"
+                )
+                return None
+            return row.id
 
     def start(self, steps: tuple[str, ...], *, trigger: str, config_path: str, config_hash: str) -> int:
         with self._session.begin() as s:

@@ -114,3 +114,39 @@ def test_a_second_run_while_one_holds_the_warehouse_stops_before_recording_anyth
     assert res.returncode == 1 and "cannot open warehouse" in res.stderr
     assert list_runs(load_config(path)) == []
     assert len(list((path.parent / "inbox").iterdir())) > 20  # nothing was moved
+
+
+def test_a_failing_step_is_resumed_then_abandoned_after_resume_within_hours(
+    tmp_path: Path, demo_files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from chainsight.appdb import AppDB
+    from chainsight.appdb._pipeline_models import PipelineRunRow
+    from chainsight.pipeline import _run
+
+    path = make_workspace(tmp_path / "w", demo_files, only={"regions.csv"}, steps=["load", "report"])
+    cfg = load_config(path)
+
+    def broken(ctx: object) -> object:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setitem(_run.STEP_FUNCS, "report", broken)
+    for attempt in (1, 2):
+        with pytest.raises(RuntimeError):
+            run_pipeline(cfg)
+        (run,) = _run.list_runs(cfg)
+        assert run.status == "failed" and run.attempts == attempt
+        assert [s.state for s in run.steps] == ["done", "failed"] and "disk full" in run.steps[1].message
+    # a day later the stuck run is given up, and a new run starts from the top
+    db = AppDB(f"sqlite:///{path.parent / 'chainsight.app.sqlite'}")
+    with db.engine.begin() as con:
+        con.execute(update(PipelineRunRow).values(started_at=dt.datetime(2020, 1, 1)))
+    db.close()
+    monkeypatch.setitem(_run.STEP_FUNCS, "report", lambda ctx: _run.Outcome("done", {}))
+    record = run_pipeline(cfg)
+    assert record.id == 2 and record.status == "finished"
+    old = next(r for r in _run.list_runs(cfg) if r.id == 1)
+    assert old.status == "abandoned" and "not resumed" in old.message
