@@ -30,6 +30,7 @@ from chainsight.alerts import (
     visible,
 )
 from chainsight.appdb import ROLES, User
+from chainsight.web._api import CurrentUser
 from chainsight.web._auth import CSRF_FIELD, CSRF_HEADER, LANG_COOKIE, client_ip
 from chainsight.web._i18n import LANGS, negotiate, translate
 
@@ -103,20 +104,15 @@ def alerts_router() -> APIRouter:
     @router.get("/api/alerts", tags=["alerts"], summary="Alerts in the caller's scope, most severe first")
     def api_list(
         request: Request,
+        user: CurrentUser,
         state: str = Query("active", description="active, all, open, acknowledged or resolved"),
         limit: int = Query(100, ge=1, le=1000),
     ) -> list[dict[str, Any]]:
-        user = _user(request)
-        if user is None:
-            raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
         rows = list_alerts(request.app.state.db, states=_states(state), scope=user.scope, limit=limit)
         return [a.to_dict() for a in rows]
 
     @router.get("/api/alerts/{alert_id}", tags=["alerts"], summary="One alert with its history")
-    def api_get(request: Request, alert_id: int = AlertId) -> dict[str, Any]:
-        user = _user(request)
-        if user is None:
-            raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
+    def api_get(request: Request, user: CurrentUser, alert_id: int = AlertId) -> dict[str, Any]:
         db = request.app.state.db
         try:
             a = get_alert(db, alert_id)
@@ -126,10 +122,7 @@ def alerts_router() -> APIRouter:
             raise HTTPException(404, "no such alert")
         return {**a.to_dict(), "history": alert_history(db, alert_id)}
 
-    async def _api_change(request: Request, alert_id: int, fn: Any) -> dict[str, Any]:
-        user = _user(request)
-        if user is None:
-            raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
+    async def _api_change(request: Request, user: User, alert_id: int, fn: Any) -> dict[str, Any]:
         note = ""
         if request.headers.get("content-type", "").startswith("application/json"):
             try:
@@ -153,12 +146,12 @@ def alerts_router() -> APIRouter:
         return a.to_dict()  # type: ignore[no-any-return]
 
     @router.post("/api/alerts/{alert_id}/ack", tags=["alerts"], summary="Acknowledge an alert (body: {note})")
-    async def api_ack(request: Request, alert_id: int = AlertId) -> dict[str, Any]:
-        return await _api_change(request, alert_id, acknowledge)
+    async def api_ack(request: Request, user: CurrentUser, alert_id: int = AlertId) -> dict[str, Any]:
+        return await _api_change(request, user, alert_id, acknowledge)
 
     @router.post("/api/alerts/{alert_id}/resolve", tags=["alerts"], summary="Resolve an alert (body: {note})")
-    async def api_resolve(request: Request, alert_id: int = AlertId) -> dict[str, Any]:
-        return await _api_change(request, alert_id, resolve)
+    async def api_resolve(request: Request, user: CurrentUser, alert_id: int = AlertId) -> dict[str, Any]:
+        return await _api_change(request, user, alert_id, resolve)
 
     # ------------------------------------------------------------ page
     @router.get("/alerts", response_class=HTMLResponse, include_in_schema=False)
