@@ -203,8 +203,15 @@ def _analysis_routes(
     @router.get(
         "/inventory", tags=["analyses"], summary="Inventory and shelf-life figures under the caller's scope"
     )
-    def inventory(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
-        return clean(ops.v.inventory(user.scope, language(request, user, lang)))
+    def inventory(
+        request: Request,
+        user: CurrentUser,
+        lang: Lang = None,
+        category: Annotated[
+            str | None, Query(description="Drill into one category (SKUs)", max_length=200)
+        ] = None,
+    ) -> dict[str, Any]:
+        return clean(ops.v.inventory(user.scope, language(request, user, lang), category or None))
 
     @router.get(
         "/analysis/suppliers",

@@ -245,10 +245,11 @@ def create_app(
         return render(request, "sales.html", user, lang=lang, data=data)
 
     @app.get("/inventory", response_class=HTMLResponse, include_in_schema=False)
-    def inventory(request: Request) -> Response:
+    def inventory(request: Request, category: str | None = None) -> Response:
         user = page_user(request)
         lang = lang_of(request, user)
-        return render(request, "inventory.html", user, lang=lang, data=views.inventory(user.scope, lang))
+        data = views.inventory(user.scope, lang, (category or "")[:200] or None)
+        return render(request, "inventory.html", user, lang=lang, data=data)
 
     @app.get("/glossary", response_class=HTMLResponse, include_in_schema=False)
     def glossary(request: Request) -> Response:

@@ -71,7 +71,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "metric": ("指标", "Metric"),
     "value": ("数值", "Value"),
-    "near_expiry_by_category": ("各品类临期库存", "Near-expiry stock by category"),
+    "near_expiry_by_category": (
+        "各品类临期库存(点击下钻)",
+        "Near-expiry stock by category (click to drill down)",
+    ),
+    "near_expiry_by_sku": ("各 SKU 临期库存", "Near-expiry stock by SKU"),
+    "all_categories": ("全部品类", "All categories"),
     "inventory_by_site_type": ("各类地点库存金额", "Inventory value by site type"),
     "online_vs_offline": ("线上与线下(近 13 个月)", "Online vs offline (last 13 months)"),
     "by_channel": ("各渠道", "By channel"),

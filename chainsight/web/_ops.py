@@ -281,7 +281,7 @@ class OpsViews:
         return {**data, "table": table(data["lines"], LINE_COLUMNS, lang)}
 
     # ------------------------------------------------------------ inventory actions
-    def expiry_actions(self, lang: str, limit: int = 50) -> dict[str, Any]:
+    def expiry_actions(self, lang: str, limit: int = 20) -> dict[str, Any]:
         def compute() -> dict[str, Any]:
             from chainsight.analysis import expiry_actions
 
@@ -385,10 +385,11 @@ class OpsViews:
                     levels.append(
                         {
                             "level": item.get("level", level),
-                            "wape": fmt_value(item.get("wape"), Unit.PCT, lang),
-                            "wape_naive": fmt_value(item.get("wape_naive"), Unit.PCT, lang),
-                            "bias": fmt_value(item.get("bias"), Unit.PCT, lang),
-                            "fva": "—" if item.get("fva") is None else f"{item['fva']:+.1f}",
+                            # the planning module stores WAPE, bias and FVA in percentage points
+                            "wape": _points(item.get("wape"), "%"),
+                            "wape_naive": _points(item.get("wape_naive"), "%"),
+                            "bias": _points(item.get("bias"), "%", signed=True),
+                            "fva": _points(item.get("fva"), " pt", signed=True),
                             "raw": item,
                         }
                     )
@@ -432,7 +433,9 @@ class OpsViews:
             if self._stored(exc_t):
                 exceptions = _records(
                     con.execute(
-                        f'SELECT * FROM "{exc_t}" WHERE version = ? ORDER BY period LIMIT 200', [version]
+                        f'SELECT * FROM "{exc_t}" WHERE version = ? '
+                        "ORDER BY coalesce(list_position(?, kind), 99), period LIMIT 500",
+                        [version, list(SEVERITY)],
                     )
                 )
                 kinds = con.execute(
@@ -450,9 +453,31 @@ class OpsViews:
                 {"kind": kind_names.get(k, (k, k))[0 if lang == "zh" else 1], "code": k, "count": n}
                 for k, n in kinds
             ],
-            "orders": table(orders, ORDER_COLUMNS, lang),
-            "exceptions": table(exceptions, EXCEPTION_COLUMNS, lang),
+            "orders": {**table(orders, ORDER_COLUMNS, lang, limit=20), "total": sum(n for _, n, _ in counts)},
+            "exceptions": {
+                **table(exceptions, EXCEPTION_COLUMNS, lang, limit=25),
+                "total": sum(n for _, n in kinds),
+            },
         }
+
+
+# Plan exceptions, most urgent kinds first.
+SEVERITY = (
+    "shortage",
+    "late_order",
+    "capacity_overload",
+    "expiring_before_use",
+    "expedite",
+    "excess",
+    "cancel",
+    "defer",
+)
+
+
+def _points(value: Any, suffix: str, *, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value):{'+' if signed else ''}.1f}{suffix}"
 
 
 def _records(cursor: Any) -> list[dict[str, Any]]:

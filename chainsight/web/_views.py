@@ -437,15 +437,29 @@ class Views:
         ]
 
     # ------------------------------------------------------------ inventory page
-    def inventory(self, scope: Scope, lang: str) -> dict[str, Any]:
+    def inventory(self, scope: Scope, lang: str, category: str | None = None) -> dict[str, Any]:
+        """Stock figures; near-expiry stock by category, or by SKU within ``category`` (drill-down)."""
         start, end = self.current_month()
         names = ["inventory_value", "near_expiry_value", "near_expiry_share", "expired_value", "stocked_lots"]
-        cur = _first(self.rows(names, scope, grain="month", start=start, end=end))
+        where = {"category": category} if category else None
+        cur = _first(self.rows(names, scope, grain="month", start=start, end=end, where=where))
         return {
             "period": {"label": fmt_month(start, lang), "key": f"{start:%Y-%m}"},
+            "category": category,
             "tiles": [self.tile(n, lang, cur) for n in names],
             "near_expiry_by_category": self.breakdown(
-                "near_expiry_value", "category", scope, lang, start, end, top=15
+                "near_expiry_value", "sku", scope, lang, start, end, top=20, where=where
+            )
+            if category
+            else self.breakdown(
+                "near_expiry_value",
+                "category",
+                scope,
+                lang,
+                start,
+                end,
+                top=15,
+                drill="/inventory?category={}",
             ),
             "by_site_type": self.breakdown(
                 "inventory_value", "site_type", scope, lang, start, end, chart="pie"

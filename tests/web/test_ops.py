@@ -109,7 +109,7 @@ def planned_app(demo_warehouse: Warehouse, tmp_path: Path, appdb):  # type: igno
         )
         con.execute(
             "INSERT INTO forecast_runs VALUES ('v1', DATE '2026-01-01', now(), 'sku,channel', 'month', 6, 10, "
-            '\'[{"level": "sku", "wape": 0.18, "wape_naive": 0.2, "bias": 0.1, "fva": 2.0}]\')'
+            '\'[{"level": "sku", "wape": 18.0, "wape_naive": 20.0, "bias": 1.5, "fva": 2.0}]\')'
         )
         con.execute(
             "INSERT INTO planned_orders VALUES ('p1', DATE '2026-10-01', 'PO-1', 'purchase', 'M1', 'PL1', 'S1', NULL, "
@@ -130,7 +130,7 @@ def test_planning_page_shows_forecast_vs_actual_accuracy_and_the_plan(planned_ap
     assert 'id="forecast-actual"' in html and 'id="no-forecasts"' not in html
     assert 'id="planned-orders"' in html and "M1" in html
     assert 'id="plan-exceptions"' in html and "short 40" in html
-    assert "18.0%" in html  # WAPE of the stored run
+    assert "18.0%" in html and "+2.0 pt" in html  # WAPE and FVA of the stored run, in points
     body = c.get("/api/planning").json()
     chart = body["chart"]
     fc = next(s for s in chart["series"] if s["metric"] == "forecast_qty")
@@ -221,3 +221,28 @@ def test_upload_needs_csrf_a_data_role_and_a_known_file_type(upload_app, login, 
     r = anon.post("/data/upload", files={"file": ("c.csv", b"a", "text/csv")}, follow_redirects=False)
     assert r.status_code == 303 and "/login" in r.headers["location"]
     assert upload_app.state.db.audit_log(action="upload") == []
+
+
+def test_inventory_drills_from_category_to_sku(app, login, demo_warehouse) -> None:
+    start, end = app.state.views.current_month()
+    c = login(app, "boss", headers={"accept-language": "en"})
+    top = c.get("/api/inventory").json()["near_expiry_by_category"]
+    assert top["drill"] == "/inventory?category={}"
+    if not top["categories"]:
+        pytest.skip("no near-expiry stock in this month of the tiny demo")
+    category = top["categories"][0]
+    html = c.get("/inventory", params={"category": category}).text
+    assert f"<b>{category}</b>" in html and "Near-expiry stock by SKU" in html
+    body = c.get("/api/inventory", params={"category": category}).json()["near_expiry_by_category"]
+    direct = query(
+        demo_warehouse,
+        "near_expiry_value",
+        by="sku",
+        start=start,
+        end=end,
+        where={"category": category},
+        scope=Scope.all(),
+    ).to_pylist()
+    expected = {r["sku"]: r["near_expiry_value"] for r in direct if r["near_expiry_value"] is not None}
+    assert dict(zip(body["categories"], body["values"], strict=True)) == pytest.approx(expected)
+    assert sum(body["values"]) == pytest.approx(top["values"][0])

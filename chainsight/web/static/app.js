@@ -63,7 +63,7 @@
       color: palette,
       tooltip: { trigger: "item", confine: true, formatter: tooltipFor(spec) },
       legend: { type: "scroll", orient: "vertical", right: 0, top: "middle" },
-      series: [{ type: "pie", radius: ["40%", "70%"], center: ["40%", "50%"], name: spec.name,
+      series: [{ type: "pie", radius: ["34%", "60%"], center: ["42%", "50%"], name: spec.name,
         minShowLabelAngle: 12, label: { formatter: "{b} {d}%" },
         data: spec.categories.map(function (c, i) { return { name: c, value: spec.values[i] }; }) }]
     };
