@@ -222,13 +222,17 @@ def report_cmd(
     week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2025-W23.")],
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the report as PDF here.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the report as HTML here.")] = None,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option("--scope", help="Only this part of the business, e.g. province=浙江省 (repeatable)."),
+    ] = None,
     warehouse: WarehouseOption = None,
     appdb: AppDBOption = None,
     as_json: JsonOption = False,
     lang: LangOption = None,
 ) -> None:
     """The weekly management report: cockpit figures, charts and top exceptions, as PDF and/or HTML."""
-    from chainsight.appdb import AppDB, default_appdb_url
+    from chainsight.appdb import AppDB, default_appdb_url, parse_scope
     from chainsight.reports import parse_week, render_weekly
     from chainsight.warehouse import Warehouse, resolve_warehouse_path
 
@@ -240,7 +244,7 @@ def report_cmd(
     db = AppDB(appdb or default_appdb_url(path))
     try:
         with Warehouse.open(path, read_only=True) as wh:
-            rep = render_weekly(wh, week, lang=lg, html=html, pdf=pdf, appdb=db)
+            rep = render_weekly(wh, week, lang=lg, html=html, pdf=pdf, appdb=db, scope=parse_scope(scope))
     finally:
         db.close()
     if as_json:

@@ -193,6 +193,7 @@ def weekly_data(
     )
     return {
         "week": f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}",
+        "scope": None if scope.unrestricted else {d: sorted(v) for d, v in sorted(scope.rules.items())},
         "start": monday,
         "end": sunday,
         "last_year_start": last_year,

@@ -21,6 +21,7 @@ HERE = Path(__file__).parent
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("经营周报", "Weekly management report"),
     "week": ("周", "week"),
+    "scope": ("范围", "Scope"),
     "as_of_snapshot": ("库存快照日", "Inventory snapshot"),
     "generated": ("生成于", "Generated"),
     "wow": ("环比上周", "vs last week"),

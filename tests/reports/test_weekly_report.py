@@ -131,6 +131,20 @@ def test_report_without_last_year_shows_a_dash_not_a_number(demo_wh: Warehouse) 
     assert "同比去年同周 —" in render_html(data, "zh")
 
 
+def test_a_scoped_report_shows_only_its_region(demo_wh: Warehouse) -> None:
+    from chainsight.reports import render_html, weekly_data
+
+    mon, sun = parse_week(WEEK)
+    scope = Scope.of(province=["浙江省"])
+    data = weekly_data(demo_wh, WEEK, scope=scope)
+    zj = query(
+        demo_wh, "net_sales", scope=Scope.all(), where={"province": "浙江省"}, start=mon, end=sun
+    ).to_pylist()
+    assert data["kpis"]["net_sales"]["value"] == pytest.approx(zj[0]["net_sales"])
+    assert [r["province"] for r in data["regions"]] == ["浙江省"]
+    assert "范围: 浙江省" in render_html(data, "zh")
+
+
 @pytest.mark.parametrize("week", ["2025-23", "2025-W54", "W23"])
 def test_a_bad_week_is_a_user_error(week: str) -> None:
     with pytest.raises(UserInputError):
