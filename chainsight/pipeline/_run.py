@@ -166,7 +166,6 @@ class _Context:
         self.run_id = run_id
         self.progress = progress
         self.as_of: dt.date | None = None
-        self.step_started: dt.datetime | None = None
 
     def emit(self, event: Event) -> None:
         if self.progress:
@@ -265,7 +264,7 @@ def _step_rollups(ctx: _Context) -> Outcome:
 
 
 def _step_forecast(ctx: _Context) -> Outcome:
-    from chainsight.planning import FORECAST_RUNS_TABLE, forecast
+    from chainsight.planning import FORECAST_RUNS_TABLE, forecast, parse_level
 
     ctx.need_as_of()
     s = ctx.config.forecast
@@ -277,7 +276,7 @@ def _step_forecast(ctx: _Context) -> Outcome:
             f"SELECT version, as_of FROM {FORECAST_RUNS_TABLE} r WHERE level = ? AND bucket = ? AND horizon = ? "
             f"AND created_at >= coalesce((SELECT max(finished_at) FROM {LOAD_HISTORY}), TIMESTAMP '1900-01-01') "
             "ORDER BY created_at DESC LIMIT 1",
-            [",".join(s.level.replace(" ", "").split(",")), s.bucket, s.horizon],
+            [",".join(parse_level(s.level)), s.bucket, s.horizon],
         ).fetchone()
         if row is not None:
             return Outcome("done", {"version": row[0], "as_of": _jsonable(row[1]), "up_to_date": True})
@@ -429,7 +428,7 @@ def run_pipeline(
                         _fix_as_of(ctx)
                     continue
                 _fault(f"before:{step.step}")
-                ctx.step_started = store.step_started(run_id, step.step)
+                store.step_started(run_id, step.step)
                 t0 = time.perf_counter()
                 try:
                     outcome = STEP_FUNCS[step.step](ctx)

@@ -131,7 +131,7 @@ class RunStore:
         return row
 
     def step_started(self, run_id: int, step: str) -> dt.datetime:
-        """Mark running; the first start time is kept across attempts (idempotency checks use it)."""
+        """Mark running; the first start time is kept across attempts."""
         with self._session.begin() as s:
             row = self._step(s, run_id, step)
             row.state = "running"
