@@ -30,7 +30,8 @@ WarehouseOption = Annotated[
     typer.Option(
         "--warehouse",
         "-w",
-        help="Warehouse: a DuckDB file (default ./chainsight.duckdb or $CHAINSIGHT_WAREHOUSE).",
+        help="Warehouse: a DuckDB file (default ./chainsight.duckdb or $CHAINSIGHT_WAREHOUSE), "
+        "spark://local[*]?warehouse=DIR, or a Spark config YAML (engine: spark).",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of a table.")]

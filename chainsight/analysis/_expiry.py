@@ -607,7 +607,15 @@ def _actions(
             how="vertical",
         )
         .with_columns(_pref=pl.col("action").replace_strict(order, return_dtype=pl.Int64))
-        .sort("rid", "value_saved", "_pref", descending=[False, True, False])
+        # Equal options (e.g. two DCs that would save the same) are ordered by target, not by engine row order.
+        .sort(
+            "rid",
+            "value_saved",
+            "_pref",
+            "target",
+            descending=[False, True, False, False],
+            nulls_last=[False, False, False, True],
+        )
     )
     best = allopts.group_by("rid", maintain_order=True).first()
     options = allopts.group_by("rid", maintain_order=True).agg(

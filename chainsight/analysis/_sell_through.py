@@ -87,7 +87,8 @@ def _streaks(monthly: pl.DataFrame, ratio: float) -> pl.DataFrame:
             run_excess_qty=(pl.col("sell_in_qty") - pl.col("sell_out_qty")).sum(),
             run_ratio=pl.col("sell_in_qty").sum() / pl.col("sell_out_qty").sum(),
         )
-        .sort(*PAIR, "run_months", "run_excess_qty", descending=[False, False, True, True])
+        # Ties (equally long runs with equal excess) go to the latest run, whatever order the engine returned rows in.
+        .sort(*PAIR, "run_months", "run_excess_qty", "run_start", descending=[False, False, True, True, True])
     )
     return runs.group_by(PAIR, maintain_order=True).first().drop("run_id")
 

@@ -486,6 +486,70 @@ class SparkStore:
         self.publish()
 
 
+# ---------------------------------------------------------------------- the Ibis backend
+_BACKEND_CLASS: Any = None
+
+
+def _pyspark_backend_class() -> Any:
+    """Ibis' PySpark backend, taught two things the analyses need: in-memory tables (``ibis.memtable``
+    of a Polars frame) with unsigned integer columns (Spark has none; they are widened to the next
+    signed type before Spark sees them), and a sorted ``collect``."""
+    global _BACKEND_CLASS
+    if _BACKEND_CLASS is not None:
+        return _BACKEND_CLASS
+    import ibis.expr.datatypes as dt_
+    import ibis.expr.schema as sch
+    from ibis.backends.pyspark import Backend
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+    from ibis.backends.sql.compilers.base import NULL
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    Backend.register_options()  # what ibis does on first use of ``ibis.pyspark`` (ibis.options.pyspark)
+
+    widen = {dt_.UInt8: dt_.Int16, dt_.UInt16: dt_.Int32, dt_.UInt32: dt_.Int64, dt_.UInt64: dt_.Int64}
+
+    class ChainsightPySparkCompiler(PySparkCompiler):  # type: ignore[misc]
+        def visit_ArrayCollect(
+            self, op: Any, *, arg: Any, where: Any, order_by: Any, include_null: Any, distinct: Any
+        ) -> Any:
+            """``x.collect(order_by=x)`` (a sorted list of values) as Spark's ``array_sort(collect_list(x))``;
+            Ibis' PySpark compiler refuses any ordered collect."""
+            if (
+                order_by
+                and len(order_by) == 1
+                and not order_by[0].args.get("desc")
+                and order_by[0].this == arg
+                and not include_null
+                and not distinct
+            ):
+                if where is not None:
+                    arg = self.if_(where, arg, NULL)
+                return self.f.array_sort(self.f.collect_list(arg))
+            return super().visit_ArrayCollect(
+                op, arg=arg, where=where, order_by=order_by, include_null=include_null, distinct=distinct
+            )
+
+    class ChainsightPySpark(Backend):  # type: ignore[misc]
+        compiler = ChainsightPySparkCompiler()
+
+        def _register_in_memory_table(self, op: Any) -> None:
+            schema = op.schema
+            if not any(type(t) in widen for t in schema.types):
+                super()._register_in_memory_table(op)
+                return
+            signed = sch.Schema(
+                {n: widen[type(t)](nullable=t.nullable) if type(t) in widen else t for n, t in schema.items()}
+            )
+            table = op.data.to_pyarrow(schema).cast(signed.to_pyarrow())
+            df = self._session.createDataFrame(
+                table.to_pandas(types_mapper=None), schema=PySparkSchema.from_ibis(signed)
+            )
+            df.createOrReplaceTempView(op.name)
+
+    _BACKEND_CLASS = ChainsightPySpark
+    return _BACKEND_CLASS
+
+
 # ---------------------------------------------------------------------- the warehouse
 _SPARK_TYPES = {
     "VARCHAR": "STRING",
@@ -529,11 +593,9 @@ class SparkWarehouse(Warehouse):
     @property
     def backend(self) -> Any:  # type: ignore[override]
         """The Ibis PySpark backend."""
-        import ibis
-
         with self._lock:
             if self._backend is None:
-                self._backend = ibis.pyspark.connect(self.spark)
+                self._backend = _pyspark_backend_class()().connect(self.spark)
             return self._backend
 
     @classmethod
