@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -144,6 +148,22 @@ def _summary(record: Any, lang: str) -> None:
     )
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Keep stdout for the JSON answer: whatever a step's libraries print (solver banners written
+    straight to file descriptor 1 included) goes to stderr while the pipeline runs."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def run_cmd(
     config: ConfigOption = None,
     schedule: Annotated[
@@ -162,7 +182,7 @@ def run_cmd(
     cfg = load_config(config)
 
     def once() -> Any:
-        with _Display(lg) as display:
+        with _stdout_to_stderr() if as_json else contextlib.nullcontext(), _Display(lg) as display:
             record = run_pipeline(cfg, trigger="schedule" if schedule else "manual", progress=display)
         if as_json:
             print_json(record.to_dict())

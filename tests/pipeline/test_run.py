@@ -150,3 +150,22 @@ def test_a_failing_step_is_resumed_then_abandoned_after_resume_within_hours(
     assert record.id == 2 and record.status == "finished"
     old = next(r for r in _run.list_runs(cfg) if r.id == 1)
     assert old.status == "abandoned" and "not resumed" in old.message
+
+
+def test_json_stdout_is_kept_clean_of_what_libraries_print() -> None:
+    """A solver banner written straight to file descriptor 1 must not corrupt `chainsight run --json`."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "from chainsight._cli.pipeline import _stdout_to_stderr\n"
+        "with _stdout_to_stderr():\n"
+        "    os.write(1, b'Running HiGHS banner\\n')\n"
+        "    print('python noise')\n"
+        "print('{}')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout == "{}\n"
+    assert "Running HiGHS banner" in res.stderr and "python noise" in res.stderr
