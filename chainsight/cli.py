@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chainsight import __version__
@@ -293,7 +294,10 @@ def main() -> None:
     try:
         rc = app(standalone_mode=False)
     except UserInputError as exc:
-        err_console.print(f"[bold red]✗[/bold red] {exc.message(lang)}", highlight=False, soft_wrap=True)
+        # escape: a value in the message (e.g. spark://local[*]) must not be read as Rich markup
+        err_console.print(
+            f"[bold red]✗[/bold red] {escape(exc.message(lang))}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except ChainsightError as exc:
         err_console.print(f"[bold red]✗[/bold red] {exc}", highlight=False, soft_wrap=True)

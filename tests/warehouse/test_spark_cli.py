@@ -41,8 +41,3 @@ def test_load_query_and_explain_on_spark_match_duckdb(tmp_path: Path) -> None:
     assert sorted(r["sku"] for r in out["spark"]["rows"]) == ["SKU001", "SKU003"]  # type: ignore[union-attr]
     assert out["spark"]["explain"]["value"] == pytest.approx(1134 + 378 - 11)  # type: ignore[index]
 
-
-def test_a_bad_spark_url_is_one_line_user_error() -> None:
-    result = runner.invoke(app, ["status", "-w", "spark://local[x]"])
-    assert result.exit_code == 2
-    assert "Spark" in result.output

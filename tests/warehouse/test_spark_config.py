@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,15 @@ def test_fact_tables_and_their_history_are_partitioned_by_their_date_column() ->
     assert partition_column("_cs_history_online_orders") == "order_time"
     assert partition_column("products") is None
     assert partition_column("_cs_load_history") is None
+
+
+def test_cli_prints_one_line_for_a_bad_spark_url() -> None:
+    chainsight = Path(sys.executable).with_name("chainsight")
+    proc = subprocess.run(
+        [str(chainsight), "status", "-w", "spark://local[x]", "--lang", "en"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["✗ spark://local[x]: unrecognised Spark master: local[x]"]
