@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from chainsight._errors import UserInputError
+from chainsight._errors import ChainsightError, UserInputError
 from chainsight.analysis import ACTION_NAMES, STATES, column_label
 from chainsight.metrics import Scope, Unit
 from chainsight.web._i18n import fmt_value
@@ -622,6 +622,10 @@ def register_routes(app: Any, views: Views, ctx: Any) -> OpsViews:
         except UserInputError as exc:
             outcome["error"] = exc.message(lang)
             ctx.db.audit(user.username, "upload_failed", entity, detail=f"{name}: {exc.en}"[:1000], ip=ip)
+        except ChainsightError as exc:  # the warehouse is busy (another process writes it) or similar
+            prefix = "无法写入仓库:" if lang == "zh" else "cannot write the warehouse: "
+            outcome["error"] = prefix + str(exc)
+            ctx.db.audit(user.username, "upload_failed", entity, detail=f"{name}: {exc}"[:1000], ip=ip)
         return await ctx.data_page(request, status=400 if "error" in outcome else 200, upload=outcome)
 
     return ops
