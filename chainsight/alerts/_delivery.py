@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from chainsight._errors import UserInputError
 from chainsight.alerts._config import Channel, DeliveryConfig
@@ -56,6 +57,10 @@ SCOPE_NAMES = {
     "shop": ("店铺", "Shop"),
     "entity": ("数据", "Data"),
 }
+
+
+# How long a claimed delivery is reserved for the run sending it, beyond the channel's timeout.
+LEASE_SECONDS = 60.0
 
 
 class DeliveryError(Exception):
@@ -382,19 +387,23 @@ def enqueue(appdb: Any, config: DeliveryConfig, now: dt.datetime) -> int:
             for ch in config.channels_for(al.owner_role, ev.severity, scope, ev.event):
                 if (ev.id, ch) in have:
                     continue
-                s.add(
-                    AlertDeliveryRow(
-                        event_id=ev.id,
-                        alert_id=al.id,
-                        channel=ch,
-                        status="pending",
-                        attempts=0,
-                        next_attempt_at=now,
-                        last_error="",
-                        created_at=now,
-                    )
-                )
                 have.add((ev.id, ch))
+                try:
+                    with s.begin_nested():  # another deliver run may have queued it a moment ago
+                        s.add(
+                            AlertDeliveryRow(
+                                event_id=ev.id,
+                                alert_id=al.id,
+                                channel=ch,
+                                status="pending",
+                                attempts=0,
+                                next_attempt_at=now,
+                                last_error="",
+                                created_at=now,
+                            )
+                        )
+                except IntegrityError:
+                    continue
                 added += 1
     return added
 
@@ -483,11 +492,25 @@ def _attempt(
 ) -> None:
     with S.begin() as s:
         d = s.get(AlertDeliveryRow, delivery_id)
-        if d is None or d.status not in ("pending", "sending"):
+        current = clock()
+        if d is None or d.status not in ("pending", "sending") or d.next_attempt_at > current:
             return
-        d.status = "sending"
-        d.attempts += 1
-        attempt = d.attempts
+        attempt = d.attempts + 1
+        # Claim it with a conditional update and a lease: another deliver run skips it while this one
+        # sends; if this process dies mid-send, the lease runs out and a later run sends it again.
+        lease = dt.timedelta(seconds=config.channels[d.channel].timeout_seconds + LEASE_SECONDS)
+        claimed = s.execute(
+            update(AlertDeliveryRow)
+            .where(
+                AlertDeliveryRow.id == delivery_id,
+                AlertDeliveryRow.attempts == d.attempts,
+                AlertDeliveryRow.next_attempt_at <= current,
+            )
+            .values(status="sending", attempts=attempt, next_attempt_at=current + lease)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            return
         ev = s.get(AlertEventRow, d.event_id)
         al = s.get(AlertRow, d.alert_id)
         assert ev is not None and al is not None

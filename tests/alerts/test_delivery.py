@@ -406,6 +406,9 @@ def test_crash_between_send_and_bookkeeping_resends_with_the_same_delivery_id(
     with pytest.raises(KeyboardInterrupt):
         deliver(appdb, cfg, clock=clock, sleep=clock.sleep, environ={}, sender=crash_after_send)
     assert deliveries(appdb)[0]["status"] == "sending"
+    # another run while the claim's lease holds (the first might still be sending) leaves it alone
+    assert deliver(appdb, cfg, clock=clock, sleep=clock.sleep, environ={}).sent == 0
+    clock.now += dt.timedelta(seconds=75)  # the lease (timeout 10 s + 60 s) has run out: it was a crash
     rep = deliver(appdb, cfg, clock=clock, sleep=clock.sleep, environ={})
     assert rep.sent == 1 and deliveries(appdb)[0]["status"] == "sent"
     ids = [r["headers"]["X-Chainsight-Delivery"] for r in rec.on("/hook")]
@@ -653,3 +656,32 @@ def test_cli_deliver_deliveries_requeue_and_rules(tmp_path: Any, http: tuple[str
         "procurement",
         "sales_manager",
     }
+
+
+def test_two_deliver_runs_at_once_send_each_change_once(tmp_path: Any, http: tuple[str, Recorder]) -> None:
+    from alert_helpers import make_db
+
+    base, rec = http
+    db = make_db(f"sqlite:///{tmp_path / 'app.sqlite'}")
+    lots = [(LOT[0], {**LOT[1], "lot": f"L{i}"}, LOT[2], LOT[3]) for i in range(6)]
+    fire(db, *lots)
+    cfg = DeliveryConfig.from_dict(
+        {"channels": {"h": {"type": "webhook", "url": f"{base}/hook"}}, "routes": [{"channels": ["h"]}]}
+    )
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            deliver(db, cfg, environ={})
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    ids = [r["headers"]["X-Chainsight-Delivery"] for r in rec.on("/hook")]
+    assert len(ids) == 6 and len(set(ids)) == 6
+    assert {d["status"] for d in deliveries(db)} == {"sent"}
