@@ -3,7 +3,8 @@ bounded retries with exponential backoff, a log of every attempt, and a dead-let
 
 Idempotent: each (state change, channel) is one outbox row (unique), marked ``sent`` when the
 channel accepted it, so running ``deliver`` twice sends nothing twice. A crash between a send and its
-bookkeeping leaves the row ``sending``; the next run sends it again with the same ``delivery_id``
+bookkeeping leaves the row ``sending`` under a lease (channel timeout + 60 s, so a concurrent run
+leaves it alone); a run after the lease sends it again with the same ``delivery_id``
 (every payload and the webhook's ``X-Chainsight-Delivery`` header carry it), so a receiver can drop
 the duplicate — exactly-once over HTTP needs the receiver's help, and this is the most a sender can do.
 """
