@@ -12,6 +12,7 @@
 | web | `/api/cockpit` and `/api/query` p50/p95 under 20 concurrent users (wrk) against `chainsight serve` | the same server's `/healthz` under the same load |
 | forecast | `run_engine` (model selection by backtest) series/s | one plain statsforecast AutoETS fit on the same panel |
 | mrp | `run_mrp` time at several sizes (3-level BOM, 52 weeks) | the smallest size (time ratio against size ratio) |
+| spark (opt-in: `--only spark`) | the 10 metric queries on local Spark (`bench_spark`) | the same queries on DuckDB |
 
 Every measurement runs in its own process; its peak memory is the highest sum of resident memory
 over the process and its children (sampled from /proc every 100 ms) or the kernel's max RSS,
@@ -53,6 +54,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "web_demo": "small",
         "forecast_series": [200],
         "mrp_skus": [100, 300, 1000],
+        "spark_demos": ["small"],
         "metrics_repeat": 3,
         "web_seconds": 10,
     },
@@ -62,6 +64,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "web_demo": "medium",
         "forecast_series": [200, 1000],
         "mrp_skus": [300, 1000, 3000],
+        "spark_demos": ["small", "medium"],
         "metrics_repeat": 3,
         "web_seconds": 20,
     },
@@ -71,6 +74,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "web_demo": "medium",
         "forecast_series": [1000, 3000],
         "mrp_skus": [1000, 3000, 10000],
+        "spark_demos": ["small", "medium"],
         "metrics_repeat": 2,
         "web_seconds": 30,
     },
@@ -553,6 +557,49 @@ def bench_mrp(cfg: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def child_spark(path: str, repeat: int) -> dict[str, Any]:
+    """bench_spark: the metric queries on local Spark (a copy of the warehouse as Parquet) vs DuckDB."""
+    from bench.bench_spark import run
+
+    with tempfile.TemporaryDirectory(prefix="cs-suite-spark-") as tmp:
+        return run(path, "local[2]", repeat, str(Path(tmp) / "spark"))
+
+
+def bench_spark(cfg: dict[str, Any], warehouses: dict[str, Path]) -> list[dict[str, Any]]:
+    out = []
+    for scale in cfg["spark_demos"]:
+        path = warehouses[scale]
+        r = run_child(
+            [
+                "-m",
+                "bench.run",
+                "--child",
+                "spark",
+                "--warehouse-path",
+                str(path),
+                "--repeat",
+                str(cfg["metrics_repeat"]),
+            ]
+        )
+        spark = sum(q["spark_ms"] for q in r["rows"])
+        duck = sum(q["duckdb_ms"] for q in r["rows"])
+        out.append(
+            {
+                "demo": scale,
+                "fact_rows": sum(r["sizes"].values()),
+                "spark_ms": spark,
+                "duckdb_ms": duck,
+                "ratio": round(spark / duck, 2),
+                "copy_s": round(r["copy_s"], 1),
+                "start_s": round(r["start_s"], 1),
+                "queries": r["rows"],
+                "peak_mib": r["peak_mib"],
+            }
+        )
+        print(f"spark {scale}: {spark} ms vs DuckDB {duck} ms", file=sys.stderr, flush=True)
+    return out
+
+
 # --------------------------------------------------------------------------- report
 def _n(x: float) -> str:
     return f"{x / 1e6:.1f}M" if x >= 1e6 else f"{x / 1e3:.0f}k" if x >= 1e3 else f"{x:.0f}"
@@ -563,7 +610,10 @@ def report(res: dict[str, Any]) -> str:
     v = m["versions"]
     size = res["size"]
     lines = [
-        f"### Suite, size {size} (`.venv/bin/python -m bench.run --size {size}`)",
+        f"### Suite, size {size}",
+        "",
+        "Commands: "
+        + ", ".join(f"`{c}`" for c in res.get("commands", [f".venv/bin/python -m bench.run --size {size}"])),
         "",
         f"{m['date']} · {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['os']} · load average "
         f"{m['load_average_start']} at start, {res.get('load_average_end', '?')} at end (the machine is shared: "
@@ -615,6 +665,13 @@ def report(res: dict[str, Any]) -> str:
             f"{r['chainsight_series_per_s']} series/s | {r['baseline_s']:.1f} s = {r['baseline_series_per_s']} series/s | "
             f"{r['ratio']:.1f}× | {r['chainsight_peak_mib']:,.0f} / {r['baseline_peak_mib']:,.0f} MiB |"
         )
+    for r in res.get("spark", []):
+        lines.append(
+            f"| Spark local[2]: the same 10 queries vs DuckDB (`bench_spark`) | {r['demo']} demo, "
+            f"{_n(r['fact_rows'])} fact rows | {r['spark_ms']:,} ms (copy to Parquet {r['copy_s']} s, start "
+            f"{r['start_s']} s) | DuckDB {r['duckdb_ms']:,} ms | {r['ratio']:.1f}× | {r['peak_mib']:,.0f} MiB "
+            "(JVM + Python, both engines in one process) |"
+        )
     mrp = res.get("mrp", [])
     for r in mrp:
         lines.append(
@@ -650,6 +707,7 @@ def write_chart() -> Path | None:
         return None
     ingest: dict[int, dict[str, float]] = {}
     metrics: dict[int, dict[str, float]] = {}
+    spark: dict[int, float] = {}
     runs = [json.loads(f.read_text(encoding="utf-8")) for f in RESULTS.glob("suite-*.json")]
     for data in sorted(runs, key=lambda d: d["machine"]["date"]):  # the latest measurement of a size wins
         for r in data.get("ingest", []):
@@ -659,6 +717,8 @@ def write_chart() -> Path | None:
                 "chainsight": r["chainsight_ms"] / 1000,
                 "baseline": r["sql_ms"] / 1000,
             }
+        for r in data.get("spark", []):
+            spark[r["fact_rows"]] = r["spark_ms"] / 1000
     if not ingest and not metrics:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -670,6 +730,9 @@ def write_chart() -> Path | None:
         if xs:
             ax.plot(xs, [data[x]["chainsight"] for x in xs], "o-", label="Chainsight")
             ax.plot(xs, [data[x]["baseline"] for x in xs], "s--", label=base_label)
+        if ax is axes[1] and spark:
+            sx = sorted(spark)
+            ax.plot(sx, [spark[x] for x in sx], "^:", label="Chainsight on Spark local[2]")
         ax.set_xscale("log")
         ax.set_yscale("log")
         for axis, fmt in ((ax.xaxis, _n), (ax.yaxis, lambda y: f"{y:g}")):
@@ -712,30 +775,49 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--chart", action="store_true", help="only redraw docs/sizing-curves.png from bench/results"
     )
+    ap.add_argument(
+        "--render", action="store_true", help="only rewrite the --size section of bench/README.md"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument("--warehouse-path", help=argparse.SUPPRESS)
+    ap.add_argument("--repeat", type=int, default=2, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
         if a.child.startswith("forecast-"):
             out = child_forecast(a.child.removeprefix("forecast-"), a.n, a.jobs)
         elif a.child == "mrp":
             out = child_mrp(a.n, 52)
+        elif a.child == "spark":
+            out = child_spark(a.warehouse_path, a.repeat)
         else:
             raise SystemExit(f"unknown child {a.child}")
-        print(json.dumps(out))
+        print(json.dumps(out, default=str))
         return 0
     if a.chart:
         print(write_chart())
         return 0
+    if a.render:  # rewrite the README section from the stored results (after editing the report)
+        from bench._report import update_section
+
+        update_section(
+            f"suite-{a.size}", report(json.loads((RESULTS / f"suite-{a.size}.json").read_text("utf-8")))
+        )
+        return 0
     only = set((a.only or ",".join(BENCHMARKS)).split(","))
-    unknown = only - set(BENCHMARKS)
+    unknown = only - set(BENCHMARKS) - {"spark"}
     if unknown:
         raise SystemExit(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     cfg = SIZES[a.size]
     started = time.perf_counter()
-    res: dict[str, Any] = {"size": a.size, "machine": machine(), "config": cfg}
-    need = set(cfg["demos"] if "metrics" in only else []) | ({cfg["web_demo"]} if "web" in only else set())
+    command = " ".join([".venv/bin/python -m bench.run", *(argv if argv is not None else sys.argv[1:])])
+    res: dict[str, Any] = {"size": a.size, "machine": machine(), "config": cfg, "commands": [command]}
+    need = (
+        set(cfg["demos"] if "metrics" in only else [])
+        | ({cfg["web_demo"]} if "web" in only else set())
+        | set(cfg["spark_demos"] if "spark" in only else [])
+    )
     warehouses, built = {}, {}
     for scale in sorted(need, key=["small", "medium", "large"].index):
         warehouses[scale], built[scale] = demo_warehouse(scale, getattr(a, f"{scale}_warehouse"))
@@ -751,6 +833,8 @@ def main(argv: list[str] | None = None) -> int:
         res["forecast"] = bench_forecast(cfg)
     if "mrp" in only:
         res["mrp"] = bench_mrp(cfg)
+    if "spark" in only:
+        res["spark"] = bench_spark(cfg, warehouses)
     res["seconds"] = round(time.perf_counter() - started, 1)
     res["load_average_end"] = round(os.getloadavg()[0], 1)
     text = report(res)
@@ -762,7 +846,7 @@ def main(argv: list[str] | None = None) -> int:
         path = RESULTS / f"suite-{a.size}.json"
         if a.only and path.exists():  # a partial run keeps the other benchmarks' last results
             old = json.loads(path.read_text(encoding="utf-8"))
-            res = {**old, **res, "machine": res["machine"]}
+            res = {**old, **res, "commands": [*old.get("commands", []), command]}
             text = report(res)
         path.write_text(json.dumps(res, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         update_section(f"suite-{a.size}", text)
