@@ -28,13 +28,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 
 from chainsight._errors import UserInputError
+
+_DISP = False
+_ROUNDING_OFFSETS = (0.5, 0.25, 0.75)
 
 __all__ = [
     "DEFAULT_COSTS",
@@ -81,7 +85,8 @@ class LineSchedule:
     load_days: np.ndarray
     capacity_days: np.ndarray
     status: str  # optimal | time_limit | infeasible
-    gap: float = 0.0  # relative MIP gap of the schedule returned (0 when proved optimal)
+    gap: float = 0.0  # relative gap between the schedule's cost and the best bound proved
+    objective: float = 0.0  # the schedule's cost (the objective below, in value units)
 
     @property
     def served(self) -> np.ndarray:
@@ -202,11 +207,32 @@ def schedule_line(
 
     N = n_i * n_t
     OX, OI, OU, OS, OW, OY, OM = (j * N for j in range(7))
-    nv = 7 * N
     it = np.arange(N)  # flat (i, t) index: i * n_t + t
     ii, tix = it // n_t, it % n_t
-    lotrun = mr > 0
     lotmul = mu > 0
+    # an item made in multiples is made in runs of at least one multiple: both are "lot" items, with
+    # a binary y per week and the least run ``least`` (the larger of the minimum run and the multiple)
+    lotrun = (mr > 0) | lotmul
+    least = np.maximum(mr, mu)
+    # Lot items also get facility-location variables z[i,s,t] (made in week s, sold in week t, within
+    # s … s+k_i; weeks past the horizon sell tail demand) with z ≤ demand[t]·y[i,s]. Their sum is the
+    # served demand, and what a run makes beyond it is waste in the run's week. This extended form
+    # has the same integer solutions as the stock balance, but its LP relaxation knows that a week's
+    # demand can only come from runs that actually happen, which is what closes the MIP gap.
+    zi, zs, zt = [], [], []
+    for i in np.flatnonzero(lotrun):
+        s_, t_ = np.meshgrid(np.arange(n_t), np.arange(k[i] + 1), indexing="ij")
+        t_ = (s_ + t_).ravel()
+        keep = ext[i, t_] > 0
+        zi.append(np.full(int(keep.sum()), i))
+        zs.append(s_.ravel()[keep])
+        zt.append(t_[keep])
+    zi_ = np.concatenate(zi) if zi else np.zeros(0, dtype=int)
+    zs_ = np.concatenate(zs) if zs else np.zeros(0, dtype=int)
+    zt_ = np.concatenate(zt) if zt else np.zeros(0, dtype=int)
+    NZ = zi_.size
+    OZ = 7 * N
+    nv = 7 * N + NZ
     # The most worth making in a week: what its own and the window's demand and safety stock can take
     # (more is pure waste), rounded up to a multiple and at least a minimum run — and never more than
     # the line could make. A tight bound keeps the minimum-run binaries' relaxation strong.
@@ -214,7 +240,7 @@ def schedule_line(
     useful = np.where(
         mu[:, None] > 0, np.ceil(useful / np.where(mu > 0, mu, 1.0)[:, None]) * mu[:, None], useful
     )
-    big_it = np.minimum(np.maximum(useful, mr[:, None]), (cap[None, :] * rate_[:, None])).ravel()
+    big_it = np.minimum(np.maximum(useful, least[:, None]), (cap[None, :] * rate_[:, None])).ravel()
     big = cap.max(initial=0.0) * rate_  # the most a week could ever make
 
     lb = np.zeros(nv)
@@ -224,6 +250,7 @@ def schedule_line(
     ub[OY + it] = np.where(lotrun[ii], 1.0, 0.0)
     ub[OM + it] = np.where(lotmul[ii], np.floor(big[ii] / np.where(lotmul[ii], mu[ii], 1.0)), 0.0)
     ub[OX + it] = big_it
+    ub[OZ : OZ + NZ] = ext[zi_, zt_]
     integrality = np.zeros(nv, dtype=np.uint8)
     integrality[OY + it] = lotrun[ii]
     integrality[OM + it] = lotmul[ii]
@@ -272,7 +299,7 @@ def schedule_line(
         m = sel.size
         ra = r0 + np.arange(m)
         add(ra, OX + sel, 1.0)
-        add(ra, OY + sel, -mr[sel // n_t])
+        add(ra, OY + sel, -least[sel // n_t])
         rb2 = ra + m
         add(rb2, OX + sel, 1.0)
         add(rb2, OY + sel, -big_it[sel])
@@ -290,27 +317,64 @@ def schedule_line(
         up.append(np.zeros(m))
         r0 += m
 
+    if NZ:
+        zk = np.arange(NZ)
+        # served: Σ_s z[i,s,t] + u[i,t] = n[i,t] in the horizon, Σ_s z[i,s,t] ≤ tail_i beyond it
+        lot_it = it[lotrun[ii]]
+        pos = np.full(N, -1)
+        pos[lot_it] = np.arange(lot_it.size)
+        inh = zt_ < n_t
+        add(r0 + pos[zi_[inh] * n_t + zt_[inh]], OZ + zk[inh], 1.0)
+        add(r0 + pos[lot_it], OU + lot_it, 1.0)
+        lo.append(d.ravel()[lot_it])
+        up.append(d.ravel()[lot_it])
+        r0 += lot_it.size
+        beyond = np.flatnonzero(~inh)
+        if beyond.size:
+            keys, inv = np.unique(zi_[beyond] * (n_t + int(k.max())) + zt_[beyond], return_inverse=True)
+            add(r0 + inv, OZ + beyond, 1.0)
+            lo.append(np.full(keys.size, -np.inf))
+            up.append(tail[keys // (n_t + int(k.max()))])
+            r0 += keys.size
+        # a run's make is what it sells plus its waste: x[i,s] − Σ_t z[i,s,t] − w[i,s] = 0
+        add(r0 + pos[zi_ * n_t + zs_], OZ + zk, -1.0)
+        add(r0 + pos[lot_it], OX + lot_it, 1.0)
+        add(r0 + pos[lot_it], OW + lot_it, -1.0)
+        lo.append(np.zeros(lot_it.size))
+        up.append(np.zeros(lot_it.size))
+        r0 += lot_it.size
+        # z[i,s,t] ≤ demand[t] · y[i,s]
+        add(r0 + zk, OZ + zk, 1.0)
+        add(r0 + zk, OY + zi_ * n_t + zs_, -ext[zi_, zt_])
+        lo.append(np.full(NZ, -np.inf))
+        up.append(np.zeros(NZ))
+        r0 += NZ
     a = coo_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(r0, nv),
     ).tocsr()
-    res = milp(
+    xs, status, gap = _solve(
         c,
-        constraints=LinearConstraint(a, np.concatenate(lo), np.concatenate(up)),
-        integrality=integrality,
-        bounds=Bounds(lb, ub),
-        options={"time_limit": time_limit, "mip_rel_gap": mip_gap, "presolve": True},
+        a,
+        np.concatenate(lo),
+        np.concatenate(up),
+        lb,
+        ub,
+        integrality,
+        OY + it[lotrun[ii]],
+        n_t,
+        time_limit,
+        mip_gap,
     )
-    if res.x is None:  # infeasible cannot happen (shortage is always allowed) unless numbers are broken
+    if xs is None:  # infeasible cannot happen (shortage is always allowed) unless numbers are broken
         z = np.zeros((n_i, n_t))
         return LineSchedule(z, z.copy(), d.copy(), z.copy(), z.copy(), np.zeros(n_t), cap, "infeasible")
-    sol = np.where(np.abs(res.x) < 1e-7, 0.0, res.x)
+    sol = np.where(np.abs(xs) < 1e-7, 0.0, xs)
 
     def part(off: int) -> np.ndarray:
         return sol[off : off + N].reshape(n_i, n_t)
 
     x = part(OX)
-    status = "optimal" if res.status == 0 else "time_limit"
     return LineSchedule(
         x,
         part(OI),
@@ -320,8 +384,128 @@ def schedule_line(
         (x / rate_[:, None]).sum(axis=0),
         cap,
         status,
-        float(getattr(res, "mip_gap", 0.0) or 0.0),
+        gap,
+        float(c @ xs),
     )
+
+
+def _solve(
+    c: np.ndarray,
+    a: csr_matrix,
+    row_lo: np.ndarray,
+    row_up: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    integrality: np.ndarray,
+    run_cols: np.ndarray,
+    n_t: int,
+    time_limit: float,
+    mip_gap: float,
+) -> tuple[np.ndarray | None, str, float]:
+    """Solve with HiGHS, started from a schedule of our own.
+
+    1. the LP relaxation (interior point: the simplex is slow on this degenerate LP), whose value
+       is a lower bound; 2. its runs rounded per item by cumulative rounding (as many runs as the
+       relaxation's run mass, where it has it) and fixed, the rest re-optimised — a feasible
+       schedule; 3. the full MIP from that schedule. Returns the best solution, ``optimal`` or
+       ``time_limit``, and the relative gap proved (0 when within ``mip_gap``).
+    """
+    started = time.perf_counter()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", _DISP)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("threads", 1)
+    lp = highspy.HighsLp()
+    n = a.shape[1]
+    lp.num_col_, lp.num_row_ = n, a.shape[0]
+    lp.col_cost_ = c
+    lp.col_lower_, lp.col_upper_ = lb, ub
+    lp.row_lower_, lp.row_upper_ = row_lo, row_up
+    csc = a.tocsc()
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data
+    h.passModel(lp)
+    cols = np.arange(n, dtype=np.int32)
+    kinds = np.where(integrality > 0, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous)
+    h.setOptionValue("mip_rel_gap", mip_gap)
+    has_int = bool(integrality.any())
+
+    def left() -> float:
+        return max(0.5, time_limit - (time.perf_counter() - started))
+
+    bound, start, start_obj = -math.inf, None, math.inf
+    if has_int and run_cols.size:
+        # the relaxation and the first rounded schedule always run to the end (the time limit
+        # applies to the search after them): a schedule at least as good as the rounding is returned
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("time_limit", math.inf)
+        h.run()
+        h.setOptionValue("solver", "choose")
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            bound = float(h.getInfo().objective_function_value)
+            y = np.asarray(h.getSolution().col_value)[run_cols].reshape(-1, n_t)
+            h.changeColsIntegrality(n, cols, kinds)
+            rc = run_cols.astype(np.int32)
+            for offset in _ROUNDING_OFFSETS:
+                on = np.diff(np.floor(np.cumsum(y, axis=1) + offset), axis=1, prepend=0.0).clip(0.0, 1.0)
+                h.changeColsBounds(rc.size, rc, on.ravel(), on.ravel())
+                h.setOptionValue("time_limit", math.inf if start is None else max(1.0, 0.1 * left()))
+                h.run()
+                if (
+                    h.getSolution().value_valid
+                    and float(c @ np.asarray(h.getSolution().col_value)) < start_obj
+                ):
+                    start = np.asarray(h.getSolution().col_value)
+                    start_obj = float(c @ start)
+            # fix and optimise: free one item's runs at a time, the others' fixed at the best so far
+            if start is not None and y.shape[0] > 1:
+                for j in range(y.shape[0]):
+                    if left() < 0.5 * time_limit:
+                        break
+                    on = np.round(start[rc]).reshape(y.shape)
+                    lo_, hi_ = on.copy(), on.copy()
+                    lo_[j], hi_[j] = 0.0, 1.0
+                    h.changeColsBounds(rc.size, rc, lo_.ravel(), hi_.ravel())
+                    _set_start(h, start)
+                    h.setOptionValue("time_limit", 1.0)
+                    h.run()
+                    if (
+                        h.getSolution().value_valid
+                        and float(c @ np.asarray(h.getSolution().col_value)) < start_obj
+                    ):
+                        start = np.asarray(h.getSolution().col_value)
+                        start_obj = float(c @ start)
+            h.changeColsBounds(rc.size, rc, np.zeros(rc.size), np.ones(rc.size))
+            if start is not None:
+                _set_start(h, start)
+    h.changeColsIntegrality(n, cols, kinds)
+    h.setOptionValue("time_limit", left())
+    h.run()
+    sol = h.getSolution()
+    ms = h.getModelStatus()
+    best, best_obj = start, start_obj
+    if sol.value_valid:
+        x = np.asarray(sol.col_value)
+        if float(c @ x) <= best_obj:
+            best, best_obj = x, float(c @ x)
+    if best is None:
+        return None, "infeasible", 0.0
+    info = h.getInfo()
+    if ms == highspy.HighsModelStatus.kOptimal:
+        return best, "optimal", float(info.mip_gap) if has_int and math.isfinite(info.mip_gap) else 0.0
+    if has_int and math.isfinite(info.mip_dual_bound):
+        bound = max(bound, float(info.mip_dual_bound))
+    gap = (best_obj - bound) / max(abs(best_obj), 1e-9) if math.isfinite(bound) else 1.0
+    return best, "time_limit", max(0.0, gap)
+
+
+def _set_start(h: highspy.Highs, start: np.ndarray) -> None:
+    s = highspy.HighsSolution()
+    s.col_value = list(start)
+    s.value_valid = True
+    h.setSolution(s)
 
 
 def level_production(

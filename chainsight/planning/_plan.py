@@ -144,7 +144,9 @@ class PlanResult:
     horizon: int
     periods: list[dt.date]
     demand: pd.DataFrame  # sku, site_id, period, qty, source
-    mps: pd.DataFrame  # sku, site_id, line_id, period, demand, net, production, shortage, stock, waste
+    mps: (
+        pd.DataFrame
+    )  # sku, site_id, line_id, period, demand, net, production, shortage, stock, waste, expiring, unsellable
     orders: pd.DataFrame
     exceptions: pd.DataFrame
     capacity: pd.DataFrame  # line_id, site_id, week, load_days, capacity_days, use_pct, overload_days
@@ -235,6 +237,11 @@ class PlanResult:
         )
         exp = exc[exc["kind"] == "expiring_before_use"] if len(exc) else exc
         waste_value = float((exp["qty"] * exp["item_id"].map(value).fillna(0.0)).sum()) if len(exp) else 0.0
+        # finished goods already unsellable at the as-of date are listed as exceptions but are not
+        # wastage of this plan (no plan can save them): their own KPI
+        dead = m["unsellable"] if len(m) and "unsellable" in m else pd.Series(dtype=float)
+        dead_qty = float(dead.sum())
+        dead_value = float((dead * m["sku"].map(value).fillna(0.0)).sum()) if len(dead) else 0.0
         cap = self.capacity
         purchase = o[o["order_type"] == "purchase"] if len(o) else o
         return {
@@ -242,8 +249,10 @@ class PlanResult:
             "shortage_qty": round(short, 1),
             "demand_at_risk_qty": round(at_risk, 1),
             "inventory_value": round(fg_value + mat_value, 0),
-            "expiry_waste_qty": round(float(exp["qty"].sum()) if len(exp) else 0.0, 1),
-            "expiry_waste_value": round(waste_value, 0),
+            "expiry_waste_qty": round((float(exp["qty"].sum()) if len(exp) else 0.0) - dead_qty, 1),
+            "expiry_waste_value": round(waste_value - dead_value, 0),
+            "unsellable_stock_qty": round(dead_qty, 1),
+            "unsellable_stock_value": round(dead_value, 0),
             "capacity_use_pct": round(
                 100.0 * float(cap["load_days"].sum()) / float(cap["capacity_days"].sum()), 1
             )
@@ -604,6 +613,7 @@ def _run(
         pct = np.array([inp.min_pct.get(s, 0.0) for s in skus])
         ahead = [max_ahead_weeks(sl, pc) for sl, pc in zip(shelf, pct, strict=True)]
         net, held, expiring = np.zeros_like(d), np.zeros_like(d), np.zeros_like(d)
+        unsellable = np.zeros(n_i)
         for i, sku in enumerate(skus):
             lots: list = [
                 (None if pd.isna(e) else pd.Timestamp(e).date(), float(q))
@@ -611,6 +621,12 @@ def _run(
                     inp.fg_stock["item_id"] == sku, ["expiry_date", "qty"]
                 ].itertuples(index=False)
             ]
+            # stock already expired or below even the loosest customer's minimum remaining life at
+            # the as-of date is no supply and no waste of this plan: reported apart (unsellable)
+            floor_days = float(shelf[i] * inp.old_pct.get(sku, pct[i]))
+            dead = [lot[0] is not None and (lot[0] - inp.as_of).days < floor_days for lot in lots]
+            unsellable[i] = sum(lot[1] for lot, x in zip(lots, dead, strict=True) if x)
+            lots = [lot for lot, x in zip(lots, dead, strict=True) if not x]
             mos = inp.open_mo[inp.open_mo["sku"] == sku]
             for r in mos.itertuples(index=False):
                 due = pd.Timestamp(r.planned_end).date()
@@ -680,6 +696,7 @@ def _run(
                         "held": held[i, t],
                         "waste": sched.waste[i, t],
                         "expiring": expiring[i, t],
+                        "unsellable": unsellable[i] if t == 0 else 0.0,
                     }
                 )
                 if sched.production[i, t] > 1e-6:
@@ -711,6 +728,11 @@ def _run(
                         }
                     )
                 for kind, qty, detail in (
+                    (
+                        "expiring_before_use",
+                        unsellable[i] if t == 0 else 0.0,
+                        "already expired or below the customers' minimum remaining life at the as-of date",
+                    ),
                     (
                         "expiring_before_use",
                         expiring[i, t],
