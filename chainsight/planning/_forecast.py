@@ -248,7 +248,8 @@ def _store(wh: Warehouse, res: ForecastResult, bottom: pd.DataFrame, keys: list[
     ]
     rows = rows[cols]
     acc = json.dumps(res.accuracy, ensure_ascii=False, default=float)
-    with wh.transaction() as con:
+    # The tables written (a Spark warehouse stages them and publishes them at commit).
+    with wh.transaction((FORECASTS_TABLE, FORECAST_HISTORY_TABLE, FORECAST_RUNS_TABLE)) as con:
         for ddl in _DDL:
             con.execute(ddl)
         con.register("_cs_fc_rows", rows)

@@ -962,7 +962,9 @@ def _store(wh: Warehouse, res: PlanResult) -> None:
         }
     )
     kpis = json.dumps(res.kpis(), ensure_ascii=False)
-    with wh.transaction() as con:
+    # The tables written (a Spark warehouse stages them and publishes them at commit).
+    written = (PLANNED_ORDERS_TABLE, PLAN_EXCEPTIONS_TABLE, PLAN_CAPACITY_TABLE, PLAN_RUNS_TABLE)
+    with wh.transaction(written) as con:
         for ddl in _DDL:
             con.execute(ddl)
         for table, frame in (
