@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import INGEST, MASTER_ORDER, spark_url
+from spark_fixture import INGEST, MASTER_ORDER, spark_url
 from typer.testing import CliRunner
 
 from chainsight.cli import app
@@ -40,4 +40,3 @@ def test_load_query_and_explain_on_spark_match_duckdb(tmp_path: Path) -> None:
         assert out["spark"][part] == out["duckdb"][part], part
     assert sorted(r["sku"] for r in out["spark"]["rows"]) == ["SKU001", "SKU003"]  # type: ignore[union-attr]
     assert out["spark"]["explain"]["value"] == pytest.approx(1134 + 378 - 11)  # type: ignore[index]
-

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import INGEST, fingerprint, load_master, spark_url
+from spark_fixture import INGEST, fingerprint, load_master, spark_url
 
 from chainsight.ingest import list_rejects, load_files, retry_rejects
 from chainsight.warehouse import SparkWarehouse, Warehouse
