@@ -705,20 +705,21 @@ def write_chart() -> Path | None:
         from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     except ImportError:
         return None
-    ingest: dict[int, dict[str, float]] = {}
-    metrics: dict[int, dict[str, float]] = {}
-    spark: dict[int, float] = {}
     runs = [json.loads(f.read_text(encoding="utf-8")) for f in RESULTS.glob("suite-*.json")]
-    for data in sorted(runs, key=lambda d: d["machine"]["date"]):  # the latest measurement of a size wins
-        for r in data.get("ingest", []):
-            ingest[r["rows"]] = {"chainsight": r["chainsight_s"], "baseline": r["baseline_s"]}
-        for r in data.get("metrics", []):
-            metrics[r["fact_rows"]] = {
-                "chainsight": r["chainsight_ms"] / 1000,
-                "baseline": r["sql_ms"] / 1000,
-            }
-        for r in data.get("spark", []):
-            spark[r["fact_rows"]] = r["spark_ms"] / 1000
+
+    def widest(key: str) -> list[dict[str, Any]]:
+        # each curve from one run (the one with the most sizes, then the latest): no mixing of runs
+        best = max(runs, key=lambda d: (len(d.get(key, [])), d["machine"]["date"]), default={})
+        return list(best.get(key, []))
+
+    ingest = {
+        r["rows"]: {"chainsight": r["chainsight_s"], "baseline": r["baseline_s"]} for r in widest("ingest")
+    }
+    metrics = {
+        r["fact_rows"]: {"chainsight": r["chainsight_ms"] / 1000, "baseline": r["sql_ms"] / 1000}
+        for r in widest("metrics")
+    }
+    spark = {r["fact_rows"]: r["spark_ms"] / 1000 for r in widest("spark")}
     if not ingest and not metrics:
         return None
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -753,7 +754,7 @@ def write_chart() -> Path | None:
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
-    fig.suptitle("Time against rows, DuckDB on one machine (bench/run.py; 2 shared cores)")
+    fig.suptitle("Time against rows on one machine (bench/run.py; 2 shared cores, log scales)")
     fig.tight_layout()
     CHART.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(CHART, dpi=110)
