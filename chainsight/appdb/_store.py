@@ -42,8 +42,16 @@ def default_appdb_url(warehouse_path: str | os.PathLike[str]) -> str:
 
     >>> default_appdb_url("/data/w.duckdb")
     'sqlite:////data/w.app.sqlite'
+    >>> default_appdb_url("spark://local[2]?warehouse=/data/cs")  # a Spark warehouse: inside its folder
+    'sqlite:////data/cs/app.sqlite'
     """
-    p = Path(os.fspath(warehouse_path)).expanduser().resolve()
+    from chainsight.warehouse import SparkConfig
+
+    target = os.fspath(warehouse_path)
+    if SparkConfig.is_spark_target(target):
+        folder = Path(SparkConfig.parse(target).warehouse).expanduser().resolve()
+        return f"sqlite:///{folder / 'app.sqlite'}"
+    p = Path(target).expanduser().resolve()
     return f"sqlite:///{p.with_suffix('.app.sqlite')}"
 
 
