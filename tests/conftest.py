@@ -6,8 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from chainsight.warehouse import Warehouse
+
+# Machines here are shared and noisy (2 cores): a property's first example may take 0.5 s while the
+# interpreter warms up. Correctness is what the properties check; speed lives in bench/.
+settings.register_profile("chainsight", deadline=None)
+settings.load_profile("chainsight")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
