@@ -36,7 +36,7 @@ def _domain(result: dict[str, Any], key: str) -> dict[str, Any]:
     return next(d for d in result["domains"] if d["domain"] == key)
 
 
-def test_demo_is_ready_except_the_planted_stale_feed_and_customer_orders(demo: Any) -> None:
+def test_demo_is_ready_except_the_planted_stale_feed(demo: Any) -> None:
     wh, truth, _ = demo
     r = data_readiness(wh, AS_OF)
     sales = _domain(r, "sales")
