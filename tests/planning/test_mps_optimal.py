@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse import lil_matrix
 
@@ -134,6 +135,7 @@ def test_tiny_instance_equals_enumerated_run_patterns() -> None:
     assert (s.load_days <= cap + 1e-6).all()
 
 
+@pytest.mark.slow  # ~15 s of HiGHS on 2 cores, most of it the plain model's proof
 def test_mid_size_line_is_solved_to_optimality_and_matches_the_plain_model() -> None:
     # 12 items × 26 weeks, 4 with minimum runs of 4–6 weeks' demand, capacity 85 % of demand
     rng = np.random.default_rng(7)

@@ -1,4 +1,9 @@
-"""The plan end to end on the tiny demo company, and the planted late supplier in its exceptions."""
+"""The plan end to end on the tiny demo company, the planted late supplier in its exceptions, and its
+expiry wastage against the expiry analysis.
+
+Slow (building the demo warehouse and forecasting it take most of a minute on 2 cores): the default
+suite's end-to-end plan runs on the small planning fixture (test_plan.py); ``make test-slow`` runs these.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from chainsight.planning import Scenario
 from chainsight.planning._mps import DEFAULT_COSTS
 from chainsight.planning._plan import _gather, _run
 from chainsight.warehouse import Warehouse
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
