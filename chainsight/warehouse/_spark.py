@@ -27,6 +27,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -37,6 +38,7 @@ from typing import Any
 
 import duckdb
 import yaml
+from duckdb import DuckDBPyConnection
 
 from chainsight._errors import DefinitionError, UserInputError, WarehouseError
 from chainsight.model import ENTITIES
@@ -199,8 +201,8 @@ def spark_session(config: SparkConfig | str | None = None) -> Any:
             return _SESSION
         cfg = SparkConfig.parse(config) if isinstance(config, str) else config
         cfg = cfg or SparkConfig.parse("spark://local[2]")
-        os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
-        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", os.sys.executable)  # type: ignore[attr-defined]
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         from pyspark.sql import SparkSession
 
         builder = SparkSession.builder.master(cfg.master).appName(cfg.app_name)
@@ -471,7 +473,7 @@ class SparkStore:
         self.staging.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self) -> Iterator[DuckDBPyConnection]:
         """A DuckDB transaction in staging; its commit publishes the staged tables."""
         self.lock()
         con = self.staging
@@ -694,7 +696,7 @@ class SparkWarehouse(Warehouse):
 
     # ------------------------------------------------------------------ writing
     @property
-    def duckdb(self) -> duckdb.DuckDBPyConnection:
+    def duckdb(self) -> DuckDBPyConnection:
         """The staging DuckDB: every table a view over its current Parquet files."""
         return self.store.staging
 
@@ -729,7 +731,7 @@ class SparkWarehouse(Warehouse):
         self.store.checkout(list(names))
 
     @contextmanager
-    def transaction(self, tables: Sequence[str] = ()) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, tables: Sequence[str] = ()) -> Iterator[DuckDBPyConnection]:
         """All-or-nothing on the Parquet files: ``tables`` (and tables created inside) are staged in
         DuckDB; the commit writes each as a new version and swaps the manifest once. A failure, or a
         crash at any point before the swap, leaves the warehouse as it was."""
