@@ -17,9 +17,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)
 
-## Generate the demo company and run it end to end on the embedded DuckDB warehouse.
+## Generate the demo company, load it, then rollups → forecast → plan → alerts → weekly report, on the embedded DuckDB warehouse.
 demo: setup
-	$(BIN)/chainsight demo run --scale $(SCALE) --out demo-data/$(SCALE) --warehouse demo-data/chainsight-$(SCALE).duckdb
+	$(BIN)/chainsight demo run --scale $(SCALE) --out demo-data/$(SCALE) --warehouse demo-data/chainsight-$(SCALE).duckdb --pipeline
 
 ## Lint, then the default (fast) test suite.
 test: setup lint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -136,6 +137,30 @@ def _print_run(summary: dict[str, Any], lang: str | None) -> None:
         )
 
 
+def _run_pipeline(folder: Path, wh_path: str | Path, as_json: bool, lang: str) -> Any:
+    """The daily pipeline's steps after loading, on the demo warehouse (its app DB beside it)."""
+    from chainsight._cli.pipeline import PipelineDisplay, print_run_summary, stdout_to_stderr
+    from chainsight.pipeline import PipelineConfig, run_pipeline
+
+    config = PipelineConfig.from_dict(
+        {
+            "warehouse": str(Path(wh_path).resolve()),
+            "inbox": "inbox",
+            "output": "output",
+            "steps": ["rollups", "forecast", "plan", "alerts", "report"],
+            # the demo's history ends weeks before today: judge freshness on its own last day
+            "alerts": {"freshness_on": "business_date"},
+        },
+        base=folder.resolve(),
+        source="chainsight demo run --pipeline",
+    )
+    with stdout_to_stderr() if as_json else contextlib.nullcontext(), PipelineDisplay(lang) as display:
+        record = run_pipeline(config, trigger="demo", progress=display)
+    if not as_json:
+        print_run_summary(record, lang)
+    return record
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``demo`` command group to ``app``."""
     demo = typer.Typer(
@@ -166,6 +191,14 @@ def register(app: typer.Typer) -> None:
             typer.Option("--out", "-o", help="Folder for the files (default ./chainsight-demo/SCALE)."),
         ] = None,
         warehouse: WarehouseOption = None,
+        pipeline: Annotated[
+            bool,
+            typer.Option(
+                "--pipeline",
+                help="Then run the daily pipeline's steps on it: rollups, forecast, plan, alerts and the "
+                "weekly report (written under --out/output).",
+            ),
+        ] = False,
         as_json: JsonOption = False,
         lang: LangOption = None,
     ) -> None:
@@ -174,13 +207,16 @@ def register(app: typer.Typer) -> None:
         from chainsight.warehouse import resolve_warehouse_path
 
         folder = out or Path("chainsight-demo") / scale
+        wh_path = resolve_warehouse_path(warehouse)
         with _progress() as progress:
-            summary = run(
-                folder, resolve_warehouse_path(warehouse), scale=scale, seed=seed, progress=progress
-            )
-        if as_json:
+            summary = run(folder, wh_path, scale=scale, seed=seed, progress=progress)
+        if as_json and not pipeline:
             print_json(summary)
-        else:
+        elif not as_json:
             _print_run(summary, lang)
+        if pipeline:
+            record = _run_pipeline(folder, wh_path, as_json, current_lang(lang))
+            if as_json:
+                print_json({"load": summary, "pipeline": record.to_dict()})
 
     app.add_typer(demo)

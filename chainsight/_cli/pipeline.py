@@ -50,7 +50,7 @@ def _date(text: str | None) -> dt.date | None:
         ) from None
 
 
-class _Display:
+class PipelineDisplay:
     """A Rich progress display of the steps and the files being loaded (plain lines when not a terminal)."""
 
     def __init__(self, lang: str) -> None:
@@ -71,7 +71,7 @@ class _Display:
         self.steps: Any = None
         self.files: Any = None
 
-    def __enter__(self) -> _Display:
+    def __enter__(self) -> PipelineDisplay:
         self.progress.__enter__()
         return self
 
@@ -101,7 +101,7 @@ class _Display:
             )
 
 
-def _summary(record: Any, lang: str) -> None:
+def print_run_summary(record: Any, lang: str) -> None:
     from chainsight.pipeline import step_label
 
     rows = []
@@ -149,7 +149,7 @@ def _summary(record: Any, lang: str) -> None:
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
+def stdout_to_stderr() -> Iterator[None]:
     """Keep stdout for the JSON answer: whatever a step's libraries print (solver banners written
     straight to file descriptor 1 included) goes to stderr while the pipeline runs."""
     sys.stdout.flush()
@@ -182,12 +182,12 @@ def run_cmd(
     cfg = load_config(config)
 
     def once() -> Any:
-        with _stdout_to_stderr() if as_json else contextlib.nullcontext(), _Display(lg) as display:
+        with stdout_to_stderr() if as_json else contextlib.nullcontext(), PipelineDisplay(lg) as display:
             record = run_pipeline(cfg, trigger="schedule" if schedule else "manual", progress=display)
         if as_json:
             print_json(record.to_dict())
         else:
-            _summary(record, lg)
+            print_run_summary(record, lg)
         return record
 
     if not schedule:

@@ -170,13 +170,24 @@ class PipelineConfig:
             timezone = _timezone(fail, timezone)
 
         steps = _steps(fail, data.get("steps", list(STEPS)))
-        rules = _rules(fail, data.get("files"), base_dir)
+        # Without the load step (e.g. the demo, loaded by `chainsight demo run`) no file rules are needed.
+        rules = _rules(fail, data.get("files"), base_dir) if "load" in steps or data.get("files") else ()
         forecast = _forecast(fail, data.get("forecast") or {})
         plan = _plan(fail, data.get("plan") or {})
         report = _report(fail, data.get("report") or {})
         alerts = data.get("alerts") or {}
         if not isinstance(alerts, dict):
             raise fail("alerts", "必须是键值对象", "must be a key: value object")
+        _unknown(fail, "alerts.", alerts, {"rules", "freshness_on"})
+        if alerts.get("freshness_on", "today") not in ("today", "business_date"):
+            raise fail(
+                "alerts.freshness_on",
+                "必须是 today(按实际日期判断数据是否新鲜)或 business_date(按本次运行的业务日期)",
+                "must be today (judge data freshness against the real date) or business_date "
+                "(against the run's business date)",
+            )
+        if "rules" in alerts:
+            alerts = {**alerts, "rules": str(base_dir / str(alerts["rules"]))}
         delivery = data.get("delivery")
         if delivery is not None:
             if not isinstance(delivery, dict):

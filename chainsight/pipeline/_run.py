@@ -329,7 +329,11 @@ def _alerts_api(name: str) -> Any:
 def _step_alerts(ctx: _Context) -> Outcome:
     evaluate = _alerts_api("evaluate")
     as_of = ctx.need_as_of()
-    kwargs = {"as_of": as_of}
+    kwargs: dict[str, Any] = {"as_of": as_of}
+    if "rules" in ctx.config.alerts:
+        kwargs["rules"] = ctx.config.alerts["rules"]
+    if ctx.config.alerts.get("freshness_on") == "business_date":
+        kwargs["today"] = as_of
     result = evaluate(ctx.wh, ctx.appdb, **kwargs)
     return Outcome("done", {"result": _jsonable(result)})
 
@@ -415,6 +419,8 @@ def run_pipeline(
             record = store.get(run_id)
             if record.as_of:
                 ctx.as_of = dt.date.fromisoformat(record.as_of)
+            elif "load" not in config.steps:
+                _fix_as_of(ctx)  # no load step to fix the business date after: fix it now
             steps = sorted(
                 (s for s in record.steps if s.step in config.steps), key=lambda s: STEPS.index(s.step)
             )

@@ -61,6 +61,8 @@ def _cfg(**data: object) -> dict[str, object]:
         (_cfg(report={"langs": ["fr"]}), "report.langs", "zh and/or en"),
         ({"files": [{"pattern": "*.csv", "entity": "sell_in"}]}, "inbox", "missing"),
         (_cfg(files=[]), "files", "at least one rule"),
+        (_cfg(alerts={"freshnes_on": "today"}), "alerts.freshnes_on", "did you mean freshness_on"),
+        (_cfg(alerts={"freshness_on": "yesterday"}), "alerts.freshness_on", "business_date"),
     ],
 )
 def test_config_mistakes_name_file_and_field(
@@ -88,6 +90,14 @@ def test_mapping_must_fit_the_entity(tmp_path: Path) -> None:
 def test_steps_run_in_pipeline_order_whatever_the_file_says(tmp_path: Path) -> None:
     cfg = PipelineConfig.from_dict(_cfg(steps=["report", "load"]), base=tmp_path)
     assert cfg.steps == ("load", "report")
+
+
+def test_without_the_load_step_no_file_rules_are_needed(tmp_path: Path) -> None:
+    cfg = PipelineConfig.from_dict(
+        {"inbox": "in", "steps": ["alerts"], "alerts": {"rules": "r.yaml"}}, base=tmp_path
+    )
+    assert cfg.files == () and cfg.steps == ("alerts",)
+    assert cfg.alerts["rules"] == str(tmp_path / "r.yaml")  # relative to the config's folder
 
 
 def test_missing_config_file_says_what_to_do(tmp_path: Path) -> None:

@@ -159,8 +159,8 @@ def test_json_stdout_is_kept_clean_of_what_libraries_print() -> None:
 
     code = (
         "import os\n"
-        "from chainsight._cli.pipeline import _stdout_to_stderr\n"
-        "with _stdout_to_stderr():\n"
+        "from chainsight._cli.pipeline import stdout_to_stderr\n"
+        "with stdout_to_stderr():\n"
         "    os.write(1, b'Running HiGHS banner\\n')\n"
         "    print('python noise')\n"
         "print('{}')\n"
