@@ -166,9 +166,15 @@ def test_consensus_file_in_excel_with_chinese_dates(tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def whatif(planning_wh: Warehouse):
-    """One set of inputs (forecast, stock, orders), the base plan and one plan per scenario kind."""
-    inp = _gather(planning_wh, AS_OF, 6, None, 0.95)
+def inputs(planning_wh: Warehouse):
+    """One set of plan inputs (forecast, stock, orders) at AS_OF, 6 weeks."""
+    return _gather(planning_wh, AS_OF, 6, None, 0.95)
+
+
+@pytest.fixture(scope="module")
+def whatif(planning_wh: Warehouse, inputs):
+    """The base plan and one plan per scenario kind, from the same inputs."""
+    inp = inputs
 
     def run(**kw):
         return _run(planning_wh, inp, Scenario(**kw), DEFAULT_COSTS, 7.0, 20.0).kpis()
@@ -302,3 +308,45 @@ def test_level_production_builds_ahead_no_further_than_allowed() -> None:
     x, back = level_production(np.array([[0.0, 0.0, 0.0, 300.0]]), np.array([100.0] * 4), [1])
     assert x.round(6).tolist() == [[0.0, 0.0, 100.0, 100.0]]
     assert back[0, -1] == pytest.approx(100.0)
+
+
+def test_stock_already_below_minimum_life_is_unsellable_not_plan_waste(
+    planning_wh: Warehouse, inputs
+) -> None:
+    # Two lots added to SMOOTH1's DC stock: one past expiry, one with fewer days left than even the
+    # loosest customer accepts. Neither is supply, and neither is wastage of the plan: the plan is
+    # unchanged, they appear as unsellable stock (and as expiring_before_use exceptions in week 1).
+    import dataclasses
+
+    import pandas as pd
+
+    inp = inputs
+    # the fixture's customers ask no minimum life: give SMOOTH1's loosest customer 30 % (54 days)
+    inp = dataclasses.replace(inp, old_pct={**inp.old_pct, "SMOOTH1": 0.3})
+    floor_days = 180 * 0.3
+    site = inp.fg_stock.loc[inp.fg_stock["item_id"] == "SMOOTH1", "site_id"].iloc[0]
+    dead = pd.DataFrame(
+        {
+            "site_id": [site, site],
+            "item_id": ["SMOOTH1", "SMOOTH1"],
+            "expiry_date": [AS_OF - dt.timedelta(days=5), AS_OF + dt.timedelta(days=int(floor_days) - 10)],
+            "qty": [300.0, 200.0],
+        }
+    )
+    more = dataclasses.replace(inp, fg_stock=pd.concat([inp.fg_stock, dead], ignore_index=True))
+    base = _run(planning_wh, inp, Scenario(), DEFAULT_COSTS, 7.0, 20.0)
+    got = _run(planning_wh, more, Scenario(), DEFAULT_COSTS, 7.0, 20.0)
+    kb, kg = base.kpis(), got.kpis()
+    assert kg["unsellable_stock_qty"] == pytest.approx(kb["unsellable_stock_qty"] + 500.0)
+    assert kg["expiry_waste_qty"] == pytest.approx(kb["expiry_waste_qty"])
+    assert got.mps["production"].to_numpy() == pytest.approx(base.mps["production"].to_numpy())
+    exc = got.exceptions
+    hit = exc[
+        (exc["kind"] == "expiring_before_use")
+        & (exc["item_id"] == "SMOOTH1")
+        & exc["detail"].str.startswith("already expired")
+    ]
+    assert hit["qty"].sum() == pytest.approx(
+        500.0 + base.mps.loc[base.mps["sku"] == "SMOOTH1", "unsellable"].sum()
+    )
+    assert set(hit["period"]) == {got.periods[0]}
