@@ -310,9 +310,10 @@ def main() -> None:
         raise
     except Exception as exc:
         # Usage errors (Typer's bundled click): show the usage message, exit 2.
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+        exit_code = getattr(exc, "exit_code", None)
+        if hasattr(exc, "show") and isinstance(exit_code, int):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(exit_code)
         traceback.print_exc()
         err_console.print(
             "[bold red]This is a bug in Chainsight. Please report it with the traceback above. "

@@ -432,8 +432,13 @@ def eval_stuffing(ctx: Context, rule: Rule) -> list[Finding]:
     ctx.need("sell_in", "sell_out", "stores")
     p = rule.params
     st = _user(lambda: sell_through(ctx.wh, as_of=ctx.as_of))
-    cover = pl.when(pl.col("weeks_of_cover").is_not_null()).then(pl.col("weeks_of_cover"))
-    cover = cover.when(pl.col("channel_stock") > 0).then(float("inf")).otherwise(0.0)
+    cover = (
+        pl.when(pl.col("weeks_of_cover").is_not_null())
+        .then(pl.col("weeks_of_cover"))
+        .when(pl.col("channel_stock") > 0)
+        .then(float("inf"))
+        .otherwise(0.0)
+    )
     pairs = (
         st.pairs.filter(pl.col("stuffing"))
         .with_columns(_cover=cover)

@@ -27,7 +27,7 @@ from typing import Any
 from chainsight._errors import UserInputError
 from chainsight.appdb import AppDB, default_appdb_url
 from chainsight.model import ENTITIES, LOAD_ORDER
-from chainsight.pipeline._config import STEP_LABELS, STEPS, PipelineConfig
+from chainsight.pipeline._config import STEP_LABELS, STEPS, FileRule, PipelineConfig
 from chainsight.pipeline._state import RunRecord, RunStore
 from chainsight.warehouse import LOAD_HISTORY, Warehouse, resolve_warehouse_path
 
@@ -188,9 +188,10 @@ def _step_load(ctx: _Context) -> Outcome:
     detail = ctx.store.step_detail(ctx.run_id, "load")
     entries: list[dict[str, Any]] = detail.get("files", [])
     failed: list[dict[str, Any]] = detail.get("failed", [])
-    names = sorted(p for p in cfg.inbox.iterdir() if p.is_file() and not p.name.startswith("."))
-    matched, unmatched = [], []
-    for p in names:
+    inbox_files = sorted(p for p in cfg.inbox.iterdir() if p.is_file() and not p.name.startswith("."))
+    matched: list[tuple[Path, FileRule]] = []
+    unmatched: list[str] = []
+    for p in inbox_files:
         rule = cfg.rule_for(p.name)
         (matched.append((p, rule)) if rule else unmatched.append(p.name))
     # master data before the facts that reference it; a day's files in name order
@@ -246,8 +247,8 @@ def _step_load(ctx: _Context) -> Outcome:
     }
     message = ""
     if failed:
-        names = ", ".join(f["file"] for f in failed)
-        message = f"{len(failed)} file(s) could not be read ({names}); moved to {cfg.failed}"
+        failed_names = ", ".join(f["file"] for f in failed)
+        message = f"{len(failed)} file(s) could not be read ({failed_names}); moved to {cfg.failed}"
     return Outcome("done", detail, message)
 
 
@@ -316,11 +317,9 @@ def _step_plan(ctx: _Context) -> Outcome:
 
 
 def _alerts_api(name: str) -> Any:
-    try:
-        import chainsight.alerts as alerts
-    except ImportError:
-        alerts = None
-    fn = getattr(alerts, name, None) if alerts is not None else None
+    import chainsight.alerts as alerts
+
+    fn = getattr(alerts, name, None)
     if fn is None:
         raise _Skip(f"此版本没有 chainsight.alerts.{name}", f"chainsight.alerts.{name} is not available")
     return fn

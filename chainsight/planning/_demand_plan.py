@@ -68,7 +68,7 @@ def read_demand_plan(
         mapping = Mapping.from_yaml(mapping)
     mapping = mapping or Mapping()
     own = warehouse is None
-    wh = Warehouse.open(":memory:") if own else warehouse
+    wh = Warehouse.open(":memory:") if warehouse is None else warehouse
     ent = DEMAND_PLAN
     if own:  # nothing to check references against
         ent = Entity(ent.name, ent.label, ent.description, ent.kind, ent.domain, ent.columns, ent.natural_key)

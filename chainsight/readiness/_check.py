@@ -276,7 +276,7 @@ def data_readiness(wh: Warehouse, as_of: dt.date | None = None) -> dict[str, Any
     metric_needs = {m.name: metric_entities(m.name) for m in cat}
     supported = {m for m, needs in metric_needs.items() if set(needs) <= have}
     owner = _domain_of_entity()
-    domains = []
+    domains: list[dict[str, Any]] = []
     for d in DOMAINS:
         missing = [e for e in d.entities if e not in have]
         present_entities = [e for e in d.entities if e in have]

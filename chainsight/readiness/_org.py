@@ -154,7 +154,7 @@ class Checklist:
     def report(self) -> dict[str, Any]:
         """Each item with its answer, credit and points, and the 0–100 organisational score."""
         got = self.answers()
-        items = []
+        items: list[dict[str, Any]] = []
         for q in QUESTIONS:
             a = got.get(q.key)
             credit = _credit(q, a["value"] if a else None)

@@ -82,10 +82,10 @@ def bars_with_line(
     ymax = _nice_max(peak * 1.05)
     out = _open(width, height, title)
     for i in range(5):
-        v = ymax * i / 4
+        tick = ymax * i / 4
         y = top + ph - ph * i / 4
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>')
-        out.append(_text(left - 6, y + 4, fmt_axis(v), anchor="end", size=9, fill=AXIS))
+        out.append(_text(left - 6, y + 4, fmt_axis(tick), anchor="end", size=9, fill=AXIS))
     n = max(len(labels), 1)
     slot = pw / n
     bw = slot * 0.62
@@ -106,8 +106,8 @@ def bars_with_line(
     if len(pts) > 1:
         out.append(f'<polyline points="{" ".join(pts)}" fill="none" stroke="{COLORS[2]}" stroke-width="2"/>')
     for p in pts:
-        x, y = p.split(",")
-        out.append(f'<circle cx="{x}" cy="{y}" r="2.5" fill="{COLORS[2]}"/>')
+        cx, cy = p.split(",")
+        out.append(f'<circle cx="{cx}" cy="{cy}" r="2.5" fill="{COLORS[2]}"/>')
     step = max(1, math.ceil(n / 7))
     for i, label in enumerate(labels):
         if i % step == 0 or i == n - 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
@@ -9,7 +11,7 @@ from sqlalchemy.pool import NullPool
 from chainsight.appdb._migrate import PG_LOCK_KEY, VERSION_TABLE, target_metadata
 
 config = context.config
-OPTIONS = {
+OPTIONS: dict[str, Any] = {
     "target_metadata": target_metadata(),
     "version_table": VERSION_TABLE,
     # SQLite cannot ALTER most things: batch mode copies the table; other backends ALTER in place
