@@ -42,6 +42,7 @@ import datetime as dt
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -133,7 +134,8 @@ def net_stock(
     ([0.0, 7.0], [8.0, 0.0], [0.0, 5.0])
     """
     n = len(periods)
-    left = sorted(
+    # each lot: [expiry, quantity left, arrival day or None]
+    left: list[list[Any]] = sorted(
         (
             [lot[0] or dt.date.max, float(lot[1]), lot[2] if len(lot) > 2 else None]
             for lot in lots
@@ -144,7 +146,7 @@ def net_stock(
     net, held, expiring = np.zeros(n), np.zeros(n), np.zeros(n)
     for t in range(n):
         end = periods[t] + dt.timedelta(days=bucket_days - 1)
-        keep = []
+        keep: list[list[Any]] = []
         for lot in left:
             if lot[0] != dt.date.max and lot[0] - dt.timedelta(days=min_remaining_days) < end:
                 expiring[t] += lot[1]
@@ -442,7 +444,9 @@ def _solve(
     lp.a_matrix_.value_ = csc.data
     h.passModel(lp)
     cols = np.arange(n, dtype=np.int32)
-    kinds = np.where(integrality > 0, highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous)
+    kinds = np.where(
+        integrality > 0, int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kContinuous)
+    ).astype(np.uint8)
     h.setOptionValue("mip_rel_gap", mip_gap)
     has_int = bool(integrality.any())
 
