@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +53,20 @@ from scipy.sparse import coo_matrix, csr_matrix
 from chainsight._errors import UserInputError
 
 _DISP = False
+
+
+def _new_highs() -> highspy.Highs:
+    """A HiGHS solver. HiGHS prints a banner on file descriptor 1 when a process makes its first
+    solver; stdout belongs to our tables and JSON, so that one construction writes to /dev/null."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 _ROUNDING_OFFSETS = (0.5, 0.25, 0.75)
 
 __all__ = [
@@ -427,7 +443,7 @@ def _solve(
        ``time_limit``, and the relative gap proved (0 when within ``mip_gap``).
     """
     started = time.perf_counter()
-    h = highspy.Highs()
+    h = _new_highs()
     h.setOptionValue("output_flag", _DISP)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
