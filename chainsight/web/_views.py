@@ -57,6 +57,19 @@ def _freeze(kw: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(out)
 
 
+# Dimensions whose members are codes with a name in master data: (entity, key column).
+NAMED_DIMENSIONS: dict[str, tuple[str, str]] = {
+    "channel": ("channels", "channel_id"),
+    "customer": ("customers", "customer_id"),
+    "store": ("stores", "store_id"),
+    "sku": ("products", "sku"),
+    "site": ("sites", "site_id"),
+    "line": ("lines", "line_id"),
+    "supplier": ("suppliers", "supplier_id"),
+    "material": ("materials", "material_id"),
+}
+
+
 class Views:
     """Page data for one warehouse."""
 
@@ -320,6 +333,7 @@ class Views:
         unknown = "(未知)" if lang == "zh" else "(unknown)"
         members = [r[dim] if r[dim] is not None else unknown for r in rows]
         values = [_num(r[name]) for r in rows]
+        names = self.member_names(dim)
         return {
             "kind": chart,
             "metric": name,
@@ -328,11 +342,27 @@ class Views:
             "dimension": DIMENSIONS[dim].get(lang),
             "unit": m.unit.value,
             "categories": members,
+            # what a reader sees: the member's name from master data (codes stay the drill-down keys)
+            "names": [names.get(c, c) for c in members],
             "values": values,
             "labels": [fmt_value(v, m.unit, lang) for v in values],
             "drill": drill,
             "empty": not rows,
         }
+
+    def member_names(self, dim: str) -> dict[str, str]:
+        """Code → name for a dimension whose members are master-data codes ({} for the others)."""
+        if dim not in NAMED_DIMENSIONS:
+            return {}
+        entity, key = NAMED_DIMENSIONS[dim]
+
+        def compute() -> dict[str, str]:
+            with self.lock:
+                table = self.wh.table(entity)
+                rows = table.select(key, "name").to_pyarrow().to_pylist()
+            return {r[key]: r["name"] for r in rows if r["name"]}
+
+        return dict(self.cache.get_or(("member_names", dim), compute))
 
     # ------------------------------------------------------------ explain
     def explanation(

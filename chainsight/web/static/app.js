@@ -22,6 +22,9 @@
     return { type: "value", axisLabel: { formatter: unit === "pct" ? function (v) { return Math.round(v * 100) + "%"; } : compact } };
   }
 
+  // what the reader sees for each member: its name when the page sent one, else its code
+  function shown(spec) { return spec.names || spec.categories; }
+
   function seriesOption(spec) {
     var hasPct = spec.series.some(function (s) { return s.axis === 1; });
     return {
@@ -29,7 +32,7 @@
       tooltip: {
         trigger: "axis", confine: true,
         formatter: function (items) {
-          var i = items[0].dataIndex, out = "<b>" + esc(spec.categories[i]) + "</b>";
+          var i = items[0].dataIndex, out = "<b>" + esc(shown(spec)[i]) + "</b>";
           spec.series.forEach(function (s) {
             out += "<br>" + esc(s.name) + ": <b>" + esc(s.labels[i]) + "</b>";
           });
@@ -42,7 +45,7 @@
       },
       legend: { top: 0, data: spec.series.map(function (s) { return s.name; }) },
       grid: { left: 60, right: hasPct ? 50 : 20, top: 36, bottom: 30 },
-      xAxis: { type: "category", data: spec.categories },
+      xAxis: { type: "category", data: shown(spec) },
       yAxis: hasPct ? [valueAxis(spec.series[0].unit), Object.assign(valueAxis("pct"), { splitLine: { show: false } })] : [valueAxis(spec.series[0].unit)],
       series: spec.series.map(function (s) {
         return { name: s.name, type: s.type, yAxisIndex: s.axis, data: s.values, smooth: s.type === "line", barMaxWidth: 28 };
@@ -65,7 +68,7 @@
       legend: { type: "scroll", orient: "vertical", right: 0, top: "middle" },
       series: [{ type: "pie", radius: ["34%", "60%"], center: ["42%", "50%"], name: spec.name,
         minShowLabelAngle: 12, label: { formatter: "{b} {d}%" },
-        data: spec.categories.map(function (c, i) { return { name: c, value: spec.values[i] }; }) }]
+        data: shown(spec).map(function (c, i) { return { name: c, value: spec.values[i] }; }) }]
     };
   }
 
@@ -74,7 +77,7 @@
       color: palette,
       tooltip: { trigger: "item", confine: true, formatter: tooltipFor(spec) },
       grid: { left: 60, right: 20, top: 16, bottom: 60 },
-      xAxis: { type: "category", data: spec.categories, axisLabel: { rotate: 40, interval: 0 } },
+      xAxis: { type: "category", data: shown(spec), axisLabel: { rotate: 40, interval: 0 } },
       yAxis: valueAxis(spec.unit),
       series: [{ type: "bar", name: spec.name, data: spec.values, barMaxWidth: 28 }]
     };
@@ -96,7 +99,7 @@
     chart.setOption(opt);
     if (spec.drill) {
       chart.on("click", function (p) {
-        window.location.href = spec.drill.replace("{}", encodeURIComponent(p.name));
+        window.location.href = spec.drill.replace("{}", encodeURIComponent(spec.categories[p.dataIndex]));
       });
     }
     el.dataset.ready = "1";
