@@ -2,14 +2,15 @@
 
     .venv/bin/python scripts/web_screenshots.py --warehouse demo-data/chainsight-small.duckdb [--out docs/screenshots]
 
-Starts the app on a free local port over the warehouse (read-only) with a throw-away app database and one
-admin, signs in, and saves one PNG per page: the cockpit in Chinese and English, then sales, inventory,
+Starts the app on a free local port over the warehouse (read-only) with a copy of its app database (so the
+alerts `chainsight demo run --pipeline` raised are shown; the real one is left alone) and one admin, signs in, and saves one PNG per page: the cockpit in Chinese and English, then sales, inventory,
 procurement, production, planning, data and the glossary (Chinese). Lazily computed panels are waited for.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import socket
 import tempfile
 import threading
@@ -30,6 +31,7 @@ PAGES = [
     ("procurement", "/procurement", "zh", True),
     ("production", "/production", "zh", True),
     ("planning", "/planning", "zh", True),
+    ("alerts", "/alerts", "zh", True),
     ("data", "/data", "zh", False),
     ("glossary", "/glossary", "zh", False),
 ]
@@ -46,13 +48,16 @@ def main() -> None:
     from argon2 import PasswordHasher
     from playwright.sync_api import sync_playwright
 
-    from chainsight.appdb import AppDB
+    from chainsight.appdb import AppDB, default_appdb_url
     from chainsight.warehouse import Warehouse
     from chainsight.web import create_app
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="cs_shots_"))
+    source = Path(default_appdb_url(args.warehouse).removeprefix("sqlite:///"))
+    if source.exists():
+        shutil.copy2(source, tmp / "app.sqlite")
     db = AppDB(
         f"sqlite:///{tmp / 'app.sqlite'}", hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
