@@ -705,7 +705,8 @@ def _run(
                             "site_id": plant,
                             "item_id": sku,
                             "period": p,
-                            "qty": sched.production[i, t],
+                            # a line makes whole units: the schedule's (forecast-driven) fractions round up
+                            "qty": float(np.ceil(sched.production[i, t] - 1e-6)),
                             "source": pegs[t] or ["safety_stock"],
                         }
                     )
