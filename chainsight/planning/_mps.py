@@ -67,6 +67,8 @@ def _new_highs() -> highspy.Highs:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
 _ROUNDING_OFFSETS = (0.5, 0.25, 0.75)
 
 __all__ = [
