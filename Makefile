@@ -44,6 +44,7 @@ test-browser: setup
 lint: setup
 	$(BIN)/ruff check chainsight tests bench
 	$(BIN)/ruff format --check chainsight tests bench
+	$(BIN)/mypy chainsight
 
 format: setup
 	$(BIN)/ruff check --fix chainsight tests bench

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -136,7 +137,7 @@ def _models(kind: str, season: int, fast: bool) -> list:
     if season <= 24:
         # Monthly / quarterly / yearly: the ETS, complex exponential smoothing and dynamic
         # optimised Theta trio (and ARIMA), whose median is the default forecast.
-        models = [
+        models: list[Any] = [
             AutoETS(season_length=season),
             AutoCES(season_length=season),
             DynamicOptimizedTheta(season_length=season),
