@@ -107,6 +107,18 @@ def user_errors(lang: str) -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from None
 
 
+def parse_date(text: str | None) -> dt.date | None:
+    """A YYYY-MM-DD option value, or None; anything else is a user error naming the value."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserInputError(
+            f"日期格式应为 YYYY-MM-DD:{text}", f"dates are written YYYY-MM-DD: {text}"
+        ) from None
+
+
 @contextmanager
 def open_warehouse(warehouse: str | None, lang: str, *, read_only: bool = True) -> Iterator[Warehouse]:
     """Open the warehouse (read-only by default) for one command; user errors inside exit cleanly."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -20,6 +18,7 @@ from chainsight._cli._common import (
     err_console,
     print_json,
     print_table,
+    user_errors,
 )
 from chainsight._errors import UserInputError
 
@@ -39,15 +38,6 @@ UserOption = Annotated[
 NoteOption = Annotated[str, typer.Option("--note", help="Why (kept in the alert's history).")]
 
 SEV_COLOUR = {"critical": "red", "warning": "yellow", "info": "cyan"}
-
-
-@contextmanager
-def _user_errors(lang: str) -> Iterator[None]:
-    try:
-        yield
-    except UserInputError as exc:
-        err_console.print(f"[red]✗ {exc.message(lang)}[/red]", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
 
 
 def _db(appdb: str | None, warehouse: str | None) -> Any:
@@ -110,7 +100,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.appdb import parse_scope
 
         lg = current_lang(lang)
-        with _user_errors(lg):
+        with user_errors(lg):
             states: Any = {"active": ACTIVE, "all": None}.get(state, (state,))
             if states and any(s not in ("open", "acknowledged", "resolved") for s in states):
                 raise UserInputError(
@@ -168,7 +158,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import alert_history, get_alert
 
         lg = current_lang(lang)
-        with _user_errors(lg):
+        with user_errors(lg):
             db = _db(appdb, warehouse)
             a = get_alert(db, alert_id)
             hist = alert_history(db, alert_id)
@@ -204,7 +194,7 @@ def register(app: typer.Typer) -> None:
         import chainsight.alerts as al
 
         lg = current_lang(lang)
-        with _user_errors(lg):
+        with user_errors(lg):
             a = getattr(al, fn_name)(_db(appdb, warehouse), alert_id, actor=_actor(user), note=note)
         if as_json:
             print_json(a.to_dict())
@@ -263,7 +253,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.warehouse import Warehouse, resolve_warehouse_path
 
         lg = current_lang(lang)
-        with _user_errors(lg):
+        with user_errors(lg):
             ruleset = load_rules(rules)
             if only:
                 ruleset = ruleset.select([x.strip() for x in only.split(",") if x.strip()])
@@ -331,7 +321,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import DeliveryConfig, deliver
 
         lg = current_lang(lang)
-        with _user_errors(lg):
+        with user_errors(lg):
             cfg = DeliveryConfig.from_yaml(config, key=key)
             rep = deliver(_db(appdb, warehouse), cfg)
         if as_json:
@@ -367,7 +357,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import deliveries, delivery_log
 
         lg = current_lang(lang)
-        with _user_errors(lg):
+        with user_errors(lg):
             db = _db(appdb, warehouse)
             rows = delivery_log(db) if log else deliveries(db, status=status)
         if as_json:
@@ -398,7 +388,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import requeue
 
         lg = current_lang(lang)
-        with _user_errors(lg):
+        with user_errors(lg):
             if not ids and not all_dead:
                 raise UserInputError("请给出投递编号,或用 --all", "give delivery ids, or --all")
             n = requeue(_db(appdb, warehouse), None if all_dead else list(ids or []), actor=_actor(user))
@@ -416,7 +406,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import load_rules
 
         lg = current_lang(lang)
-        with _user_errors(lg):
+        with user_errors(lg):
             rs = load_rules(rules)
         if as_json:
             print_json([r.to_dict() for r in rs])

@@ -21,6 +21,7 @@ from chainsight._cli._common import (
     console,
     current_lang,
     err_console,
+    parse_date,
     print_json,
     print_table,
 )
@@ -37,17 +38,6 @@ AppDBOption = Annotated[
     typer.Option("--appdb", help="App database URL (default: a SQLite file beside the warehouse)."),
 ]
 _MARK = {"done": "[green]✓[/green]", "skipped": "[yellow]↷[/yellow]", "failed": "[red]✗[/red]"}
-
-
-def _date(text: str | None) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UserInputError(
-            f"日期格式应为 YYYY-MM-DD:{text}", f"a date must be YYYY-MM-DD: {text}"
-        ) from None
 
 
 class PipelineDisplay:
@@ -307,7 +297,7 @@ def readiness_cmd(
     db = _appdb(warehouse, appdb)
     try:
         with Warehouse.open(warehouse, read_only=True) as wh:
-            result = readiness(wh, db, _date(as_of))
+            result = readiness(wh, db, parse_date(as_of))
     finally:
         db.close()
     if as_json:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,11 +12,11 @@ from chainsight._cli._common import (
     LangOption,
     WarehouseOption,
     current_lang,
-    err_console,
+    parse_date,
     print_json,
     print_table,
+    user_errors,
 )
-from chainsight._errors import UserInputError
 from chainsight.warehouse import Warehouse, resolve_warehouse_path
 
 __all__ = ["register"]
@@ -36,26 +33,6 @@ AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Use only history up to this date (YYYY-MM-DD); default: all history."),
 ]
-
-
-@contextmanager
-def _user_errors(lang: str) -> Iterator[None]:
-    try:
-        yield
-    except UserInputError as exc:
-        err_console.print(f"[red]✗ {exc.message(lang)}[/red]", highlight=False)
-        raise typer.Exit(exc.exit_code) from None
-
-
-def _date(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserInputError(
-            f"日期格式应为 YYYY-MM-DD:{value}", f"dates are written YYYY-MM-DD: {value}"
-        ) from None
 
 
 def _acc_rows(accuracy: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -100,10 +77,10 @@ def forecast_cmd(
 
     lg = current_lang(lang)
     zh = lg == "zh"
-    with _user_errors(lg):
+    with user_errors(lg):
         wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=no_store)
         try:
-            res = forecast(wh, level, bucket, horizon, _date(as_of), store=not no_store, engine=engine)
+            res = forecast(wh, level, bucket, horizon, parse_date(as_of), store=not no_store, engine=engine)
         finally:
             wh.close()
     if as_json:
@@ -178,12 +155,12 @@ def plan_cmd(
 
     lg = current_lang(lang)
     zh = lg == "zh"
-    with _user_errors(lg):
+    with user_errors(lg):
         wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=no_store)
         try:
             res = plan(
                 wh,
-                as_of=_date(as_of),
+                as_of=parse_date(as_of),
                 horizon=horizon or 13,
                 demand_file=demand,
                 service_level=service_level,
@@ -265,7 +242,7 @@ def scenario_cmd(
 
     lg = current_lang(lang)
     zh = lg == "zh"
-    with _user_errors(lg):
+    with user_errors(lg):
         what = Scenario(
             demand_pct=demand_pct,
             sku=sku,
@@ -274,12 +251,12 @@ def scenario_cmd(
             supplier_id=supplier,
             supplier_delay_days=supplier_delay,
             line_id=line,
-            line_down_from=_date(down_from),
-            line_down_to=_date(down_to),
+            line_down_from=parse_date(down_from),
+            line_down_to=parse_date(down_to),
         )
         wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=True)
         try:
-            res = scenario(wh, as_of=_date(as_of), horizon=horizon or 13, what=what)
+            res = scenario(wh, as_of=parse_date(as_of), horizon=horizon or 13, what=what)
         finally:
             wh.close()
     if as_json:
