@@ -26,7 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from chainsight.metrics import Scope, query
+from chainsight.metrics import Scope, query, rollups_enabled
 from chainsight.warehouse import Warehouse
 
 REGION_FLAT = """
@@ -241,6 +241,9 @@ def _same(a: list[tuple[Any, ...]], b: list[tuple[Any, ...]]) -> bool:
 
 
 def run(path: str, repeat: int) -> list[dict[str, Any]]:
+    # The compiler against the hand-written SQL over the same fact tables: no rollups (a warehouse
+    # `make demo` or `chainsight run` prepared has them; bench/bench_web.py measures what they give).
+    rollups_enabled(False)
     wh = Warehouse.open(path, read_only=True)
     con = wh.duckdb
     row = con.execute("SELECT max(date) FROM sell_in").fetchone()
