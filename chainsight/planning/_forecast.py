@@ -233,6 +233,21 @@ def _store(wh: Warehouse, res: ForecastResult, bottom: pd.DataFrame, keys: list[
     # Actuals already in the warehouse (as-of in the past): fill them, so accuracy metrics work at once.
     actual = demand_history(wh, keys, res.bucket, None)
     rows = rows.merge(actual.rename(columns={"y": "actual_qty"}), on=["period", *keys], how="left")
+    # demand_history keeps complete buckets only: up to its last one, a series with no sales sold 0
+    last_complete = actual["period"].max() if len(actual) else None
+    if last_complete is not None:
+        rows.loc[(rows["period"] <= last_complete) & rows["actual_qty"].isna(), "actual_qty"] = 0.0
+    # Earlier forecasts at this level whose periods have completed since: their actuals, so accuracy
+    # metrics and the forecast-bias alert follow the data a daily pipeline loads.
+    actuals = pd.DataFrame(
+        {
+            "period": pd.to_datetime(actual["period"]),
+            "sku": actual["sku"],
+            "channel_id": actual["channel_id"] if "channel_id" in keys else None,
+            "region_id": actual["region_id"] if "region_id" in keys else None,
+            "y": actual["y"].astype(float),
+        }
+    )
     cols = [
         "period",
         "sku",
@@ -260,6 +275,23 @@ def _store(wh: Warehouse, res: ForecastResult, bottom: pd.DataFrame, keys: list[
                   AND f.region_id IS NOT DISTINCT FROM r.region_id"""
         )
         con.execute(f"INSERT INTO {FORECASTS_TABLE} SELECT * FROM _cs_fc_rows")
+        if last_complete is not None:
+            con.register("_cs_fc_actuals", actuals)
+            same_level = "f.level = ? AND f.bucket = ? AND f.period <= ?"
+            params = [",".join(keys), res.bucket, last_complete.date()]
+            con.execute(
+                f"""UPDATE {FORECASTS_TABLE} f SET actual_qty = a.y FROM _cs_fc_actuals a
+                    WHERE {same_level} AND f.period = a.period AND f.sku = a.sku
+                      AND f.channel_id IS NOT DISTINCT FROM a.channel_id
+                      AND f.region_id IS NOT DISTINCT FROM a.region_id
+                      AND f.actual_qty IS DISTINCT FROM a.y""",
+                params,
+            )
+            con.execute(
+                f"UPDATE {FORECASTS_TABLE} f SET actual_qty = 0 WHERE {same_level} AND f.actual_qty IS NULL",
+                params,
+            )
+            con.unregister("_cs_fc_actuals")
         con.execute(f"INSERT INTO {FORECAST_HISTORY_TABLE} SELECT * FROM _cs_fc_rows")
         con.execute(
             f"INSERT INTO {FORECAST_RUNS_TABLE} VALUES (?, ?, now(), ?, ?, ?, ?, ?)",

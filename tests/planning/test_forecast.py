@@ -132,3 +132,37 @@ def test_cli_json_is_one_record_per_series_and_period(tmp_path) -> None:
     n_series = demand_history(wh, ["sku", "channel_id", "region_id"], "week", AS_OF)
     wh.close()
     assert len(series) == len(n_series.groupby(["sku", "channel_id", "region_id"]))
+
+
+def test_earlier_forecasts_get_their_actuals_when_the_data_arrives(tmp_path) -> None:
+    from planning_fixture import build
+
+    wh = build(Warehouse.open(tmp_path / "late.duckdb"))
+    con = wh.duckdb
+    # The warehouse as it was on 30 April: May and June not loaded yet.
+    con.execute("CREATE TABLE later_si AS SELECT * FROM sell_in WHERE date > DATE '2026-04-30'")
+    con.execute("DELETE FROM sell_in WHERE date > DATE '2026-04-30'")
+    con.execute(
+        "CREATE TABLE later_oo AS SELECT * FROM online_orders WHERE order_time >= TIMESTAMP '2026-05-01'"
+    )
+    con.execute("DELETE FROM online_orders WHERE order_time >= TIMESTAMP '2026-05-01'")
+    forecast(wh, "sku", "month", 3, dt.date(2026, 4, 30))
+    may = "SELECT sku, actual_qty FROM forecasts WHERE period = DATE '2026-05-01' ORDER BY sku"
+    assert all(q is None for _, q in con.execute(may).fetchall())
+    # May and June arrive; the next run forecasts from 31 May.
+    con.execute("INSERT INTO sell_in SELECT * FROM later_si")
+    con.execute("INSERT INTO online_orders SELECT * FROM later_oo")
+    forecast(wh, "sku", "month", 1, dt.date(2026, 5, 31))
+    expected = dict(
+        con.execute(
+            "SELECT sku, sum(q) FROM ("
+            "  SELECT sku, qty AS q FROM sell_in WHERE date BETWEEN DATE '2026-05-01' AND DATE '2026-05-31'"
+            "  UNION ALL SELECT sku, qty FROM online_orders WHERE status <> 'refunded'"
+            "    AND order_time >= TIMESTAMP '2026-05-01' AND order_time < TIMESTAMP '2026-06-01'"
+            ") GROUP BY sku"
+        ).fetchall()
+    )
+    got = dict(con.execute(may).fetchall())
+    wh.close()
+    assert got == pytest.approx({sku: expected.get(sku, 0.0) for sku in got})
+    assert got and all(q is not None for q in got.values())
