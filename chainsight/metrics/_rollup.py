@@ -397,10 +397,7 @@ def fresh_rollups(warehouse: Any) -> tuple[Rollup, ...]:
     con = warehouse.duckdb
     with warehouse._lock:
         read_only = con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
-        # looked up without failing: a failed statement would abort a caller's open transaction
-        has_meta = con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [ROLLUP_META]
-        ).fetchone()[0]
+        has_meta = warehouse.has_table(ROLLUP_META)
         meta = (
             con.execute(f"SELECT tbl, signature, fingerprint, rows FROM {ROLLUP_META}").fetchall()
             if has_meta

@@ -270,8 +270,7 @@ def _step_forecast(ctx: _Context) -> Outcome:
     ctx.need_as_of()
     s = ctx.config.forecast
     con = ctx.wh.duckdb
-    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    if FORECAST_RUNS_TABLE in tables:
+    if ctx.wh.has_table(FORECAST_RUNS_TABLE):
         # A forecast with these settings stored after the latest load is current: do not make another.
         row = con.execute(
             f"SELECT version, as_of FROM {FORECAST_RUNS_TABLE} r WHERE level = ? AND bucket = ? AND horizon = ? "

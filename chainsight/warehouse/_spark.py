@@ -659,6 +659,9 @@ class SparkWarehouse(Warehouse):
     def list_tables(self) -> list[str]:
         return sorted(set(self.store.manifest.tables) | set(self._stand_ins))
 
+    def has_table(self, name: str) -> bool:
+        return name in self.store.manifest.tables or name in self._stand_ins
+
     def row_count(self, table: str) -> int:
         return int(self.table(table).count().execute())
 

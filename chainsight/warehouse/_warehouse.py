@@ -154,6 +154,14 @@ class Warehouse:
         """Names of the tables (canonical, bookkeeping and derived) in the warehouse."""
         return list(self.backend.list_tables())
 
+    def has_table(self, name: str) -> bool:
+        """Whether a table called ``name`` exists. Asked of the catalog, never by reading the table:
+        a failed statement would abort a caller's open transaction."""
+        row = self.duckdb.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
     def row_count(self, table: str) -> int:
         return int(self.backend.table(table).count().execute())
 

@@ -307,13 +307,9 @@ class OpsViews:
 
     def _stored(self, name: str) -> bool:
         with self.v.lock:
-            con = self.v.wh.duckdb
-            found = con.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]
-            ).fetchone()
-            if not found or not found[0]:
+            if not self.v.wh.has_table(name):
                 return False
-            row = con.execute(f'SELECT count(*) > 0 FROM "{name}"').fetchone()  # name: our own constant
+            row = self.v.wh.duckdb.execute(f'SELECT count(*) > 0 FROM "{name}"').fetchone()  # our own name
             return bool(row and row[0])
 
     def _planning(self, scope: Scope, lang: str) -> dict[str, Any]:
@@ -663,10 +659,7 @@ def _load_upload(views: Views, entity: str, name: str, content: bytes, mapping_t
             from chainsight.metrics import refresh_rollups
             from chainsight.metrics._rollup import ROLLUP_META
 
-            built = wh.duckdb.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [ROLLUP_META]
-            ).fetchone()[0]
-            if built and (result.rows_loaded or result.rows_updated):
+            if wh.has_table(ROLLUP_META) and (result.rows_loaded or result.rows_updated):
                 refresh_rollups(wh)  # only the rollups of changed tables are rebuilt
     finally:
         shutil.rmtree(folder, ignore_errors=True)
