@@ -24,6 +24,7 @@ class UserInputError(ChainsightError):
     """
 
     exit_code = 2
+    http_status = 400
 
     def __init__(self, zh: str, en: str, **context: Any) -> None:
         self.zh = zh
@@ -53,16 +54,59 @@ class UnknownEntityError(UserInputError):
     """No canonical entity has this name."""
 
 
+class NotFound(UserInputError):
+    """The thing asked for (an alert, a user, a plan version, a page) does not exist. HTTP 404."""
+
+    http_status = 404
+
+
+class Conflict(UserInputError):
+    """The request clashes with the current state (already resolved, name taken). HTTP 409."""
+
+    http_status = 409
+
+
+class WarehouseBusy(UserInputError):
+    """Another process holds the warehouse for writing; says which and what to do. HTTP 503."""
+
+    http_status = 503
+
+
+class AccessError(ChainsightError):
+    """The caller may not do this. Not a user-input mistake: the web answers 401/403, the CLI exits 2."""
+
+    exit_code = 2
+    http_status = 403
+
+
+class LoginRequired(AccessError):
+    """No signed-in user (no valid session or token). HTTP 401; pages redirect to the sign-in page."""
+
+    http_status = 401
+
+
+class Forbidden(AccessError):
+    """The signed-in user's role or scope does not allow this. HTTP 403."""
+
+    http_status = 403
+
+
 class WarehouseError(ChainsightError):
     """The warehouse cannot be opened or is in an unexpected state."""
 
 
 __all__ = [
+    "AccessError",
     "ChainsightError",
+    "Conflict",
     "DefinitionError",
+    "Forbidden",
+    "LoginRequired",
     "MissingColumnsError",
+    "NotFound",
     "UnknownEntityError",
     "UnreadableFileError",
     "UserInputError",
+    "WarehouseBusy",
     "WarehouseError",
 ]

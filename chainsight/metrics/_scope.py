@@ -9,7 +9,7 @@ from chainsight._errors import UserInputError
 from chainsight.metrics._reach import DIMENSION_ALIASES, DIMENSIONS
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Scope:
     """The rows a query may see, as allowed values per dimension.
 
@@ -25,6 +25,8 @@ class Scope:
     >>> s = Scope.of(province="浙江省", channel_kind="offline")
     >>> sorted(s.rules)
     ['channel_kind', 'province']
+    >>> s == Scope.of(channel_kind="offline", province="浙江省"), len({s, Scope.of(province="浙江省", channel_kind="offline")})
+    (True, 1)
     """
 
     rules: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -42,6 +44,17 @@ class Scope:
                 raise TypeError("Scope rules map a dimension to a frozenset of values; use Scope.of(...)")
         if self.unrestricted and self.rules:
             raise ValueError("an unrestricted scope has no rules")
+
+    @property
+    def key(self) -> tuple[bool, tuple[tuple[str, tuple[str, ...]], ...]]:
+        """One canonical, hashable form of the scope: the cache key everywhere a scope keys a cache."""
+        return (self.unrestricted, tuple(sorted((d, tuple(sorted(v))) for d, v in self.rules.items())))
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Scope) and self.key == other.key
 
     @classmethod
     def all(cls) -> Scope:
