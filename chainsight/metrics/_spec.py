@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from chainsight._errors import UserInputError
 from chainsight.model import Text
+from chainsight.present import Unit  # how a value reads is presentation's; re-exported by chainsight.metrics
 
 
 class MetricKind(StrEnum):
@@ -28,15 +29,6 @@ class Additivity(StrEnum):
     SEMI_ADDITIVE = "semi_additive"  # sums over dimensions, not over time
     RATIO = "ratio"  # a rate: never summed, decomposes into rate and mix effects
     NON_ADDITIVE = "non_additive"  # distinct counts, averages, expressions
-
-
-class Unit(StrEnum):
-    CNY = "cny"
-    PCT = "pct"  # stored as a fraction (0.125), shown as 12.5%
-    DAYS = "days"
-    UNITS = "units"  # quantities of goods
-    COUNT = "count"  # numbers of things: customers, orders, lots
-    RATIO = "ratio"  # a multiple, e.g. sell-in ÷ sell-out = 1.3×
 
 
 class Direction(StrEnum):

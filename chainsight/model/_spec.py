@@ -12,25 +12,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from chainsight._errors import DefinitionError
+from chainsight.present import Text  # the one bilingual text type; re-exported by chainsight.model
 
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A text a person reads, in both languages (both required)."""
-
-    zh: str
-    en: str
-
-    def __post_init__(self) -> None:
-        if not self.zh or not self.en:
-            raise DefinitionError(
-                "文本必须同时有中文和英文", "text needs both zh and en", value=(self.zh, self.en)
-            )
-
-    def get(self, lang: str) -> str:
-        return self.zh if lang.startswith("zh") else self.en
 
 
 class ColumnType(StrEnum):

@@ -16,7 +16,8 @@ from typing import Any
 from chainsight._errors import UserInputError
 from chainsight.metrics import DIMENSIONS, Direction, Metric, Scope, Unit, explain, load_catalog, query
 from chainsight.model import ENTITIES
-from chainsight.web._i18n import DOMAIN_LABELS, fmt_change, fmt_month, fmt_pct_change, fmt_value
+from chainsight.present import label
+from chainsight.web._i18n import fmt_change, fmt_month, fmt_pct_change, fmt_value
 
 
 class AnswerCache:
@@ -509,7 +510,7 @@ class Views:
             )
             groups.setdefault(m.domain, []).append(info)
         return [
-            {"domain": d, "label": DOMAIN_LABELS.get(d, (d, d))[0 if lang == "zh" else 1], "metrics": ms}
+            {"domain": d, "label": label("metric_domain", d, lang), "metrics": ms}
             for d, ms in groups.items()
         ]
 
