@@ -166,7 +166,7 @@ def zh_punctuation(text: str) -> str:
     """
 
     def paren(m: re.Match[str]) -> str:
-        before = text[m.start() - 1] if m.start() else ""
+        before = text[: m.start()].rstrip()[-1:]
         inner = m.group(1)
         if _HAS_CJK.search(inner) or _HAS_CJK.match(before or " "):
             return f"（{inner}）"
