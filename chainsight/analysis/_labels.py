@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chainsight.model import Text
+from collections.abc import Mapping
+
+from chainsight.present import Text, labels
 
 COLUMNS: dict[str, Text] = {
     "rank": Text("排名", "Rank"),
@@ -16,24 +18,24 @@ COLUMNS: dict[str, Text] = {
     "mfg_date": Text("生产日期", "Made"),
     "expiry_date": Text("到期日", "Expiry"),
     "qty": Text("数量", "Qty"),
-    "value": Text("金额(元)", "Value (CNY)"),
-    "shelf_life_days": Text("保质期(天)", "Shelf life (d)"),
+    "value": Text("金额（元）", "Value (CNY)"),
+    "shelf_life_days": Text("保质期（天）", "Shelf life (d)"),
     "remaining_days": Text("剩余天数", "Days left"),
     "remaining_pct": Text("剩余保质期", "Life left"),
     "band": Text("保质期分档", "Shelf-life band"),
-    "near_expiry_days": Text("临期阈值(天)", "Near-expiry at (d)"),
+    "near_expiry_days": Text("临期阈值（天）", "Near-expiry at (d)"),
     "state": Text("状态", "State"),
     "eligible_channels": Text("可接收渠道", "Channels that accept it"),
     "eligible_customers": Text("可接收客户数", "Customers that accept it"),
     "projected_sold_qty": Text("预计售出", "Projected sold"),
     "projected_unsold_qty": Text("预计过期未售", "Projected unsold"),
-    "projected_unsold_value": Text("预计损失(元)", "Projected loss (CNY)"),
-    "value_at_stake": Text("风险金额(元)", "At stake (CNY)"),
+    "projected_unsold_value": Text("预计损失（元）", "Projected loss (CNY)"),
+    "value_at_stake": Text("风险金额（元）", "At stake (CNY)"),
     "action": Text("建议措施", "Action"),
     "target": Text("去向", "To"),
     "action_qty": Text("处理数量", "Action qty"),
-    "value_saved": Text("可挽回(元)", "Saved (CNY)"),
-    "write_off_value": Text("仍需报废(元)", "Still written off (CNY)"),
+    "value_saved": Text("可挽回（元）", "Saved (CNY)"),
+    "write_off_value": Text("仍需报废（元）", "Still written off (CNY)"),
     "stock_qty": Text("库存", "Stock"),
     "daily_demand": Text("日均需求", "Daily demand"),
     "stockout_date": Text("预计断货日", "Stock-out date"),
@@ -75,8 +77,8 @@ COLUMNS: dict[str, Text] = {
     "stuffing": Text("压货", "Stuffing"),
     "stuffed_skus": Text("压货 SKU", "Stuffed SKUs"),
     "stuffing_excess_qty": Text("压货超出量", "Excess pushed"),
-    "stuffing_at_risk_value": Text("压货风险金额(元)", "Stuffing at risk (CNY)"),
-    "at_risk_value": Text("风险金额(元)", "At risk (CNY)"),
+    "stuffing_at_risk_value": Text("压货风险金额（元）", "Stuffing at risk (CNY)"),
+    "at_risk_value": Text("风险金额（元）", "At risk (CNY)"),
     "at_risk_qty": Text("风险数量", "Qty at risk"),
     "run_months": Text("连续超出月数", "Months ahead"),
     "run_start": Text("起始月", "From"),
@@ -90,15 +92,15 @@ COLUMNS: dict[str, Text] = {
     "in_full_rate": Text("足量率", "In full"),
     "receipts": Text("收货次数", "Receipts"),
     "late_share": Text("迟到占比", "Late share"),
-    "avg_delay_days": Text("平均延迟(天)", "Avg delay (d)"),
+    "avg_delay_days": Text("平均延迟（天）", "Avg delay (d)"),
     "avg_delay_when_late": Text("迟到时平均延迟", "Delay when late (d)"),
     "lead_time_mean": Text("平均提前期", "Lead time mean"),
     "lead_time_std": Text("提前期标准差", "Lead time s.d."),
     "lead_time_p50": Text("提前期中位数", "Lead time p50"),
-    "lead_time_p90": Text("提前期 P90", "Lead time p90"),
+    "lead_time_p90": Text("提前期 90 分位", "Lead time p90"),
     "qc_fail_rate": Text("质检不合格率", "QC fail rate"),
     "purchase_value": Text("采购金额", "Purchases (CNY)"),
-    "ppv_value": Text("价格差异(元)", "Price variance (CNY)"),
+    "ppv_value": Text("价格差异（元）", "Price variance (CNY)"),
     "ppv_pct": Text("价格差异率", "Price variance"),
     "flag_late": Text("迟到预警", "Late"),
     "stock_qty_material": Text("库存", "Stock"),
@@ -114,10 +116,10 @@ COLUMNS: dict[str, Text] = {
     "plan_attainment": Text("计划达成率", "Plan attainment"),
     "schedule_adherence": Text("按期完工率", "On schedule"),
     "yield": Text("良率", "Yield"),
-    "bom_yield": Text("BOM 良率", "BOM yield"),
+    "bom_yield": Text("标准良率", "BOM yield"),
     "yield_gap": Text("低于中位良率", "Below median yield"),
     "lost_units": Text("损失数量", "Units lost"),
-    "lost_value": Text("损失金额(元)", "Value lost (CNY)"),
+    "lost_value": Text("损失金额（元）", "Value lost (CNY)"),
     "utilization": Text("产能利用率", "Utilization"),
     "capacity_per_day": Text("日产能", "Capacity/day"),
     "flag_yield": Text("良率预警", "Yield flag"),
@@ -136,36 +138,61 @@ COLUMNS: dict[str, Text] = {
     "daily_flow": Text("日均流量", "Daily flow"),
     "qty_per_unit": Text("单位用量", "Per unit"),
     "units_covered": Text("可支持产量", "Units it covers"),
+    # columns of the plan's tables and of the CLI's and pages' other analysis tables
+    "order_type": Text("类型", "Type"),
+    "release_date": Text("下达日", "Release"),
+    "due_date": Text("需求日", "Due"),
+    "late": Text("延迟", "Late"),
+    "kind": Text("类型", "Kind"),
+    "period": Text("期间", "Period"),
+    "detail": Text("说明", "Detail"),
+    "site": Text("地点", "Site"),
+    "model": Text("模型", "Model"),
+    "group": Text("分组", "Group"),
+    "skus": Text("SKU 数", "SKUs"),
+    "weeks": Text("周数", "Weeks"),
+    "share": Text("占比", "Share"),
+    "net_sales": Text("净销售额", "Net sales"),
+    "channel": Text("渠道", "Channel"),
+    "channel_kind": Text("线上/线下", "Online/offline"),
+    "province": Text("省份", "Province"),
+    "dimension": Text("维度", "Dimension"),
+    "member": Text("成员", "Member"),
+    "current": Text("本期", "Current"),
+    "prior": Text("对比期", "Prior"),
+    "change": Text("变化", "Change"),
+    "contribution": Text("贡献", "Contribution"),
+    "corr": Text("相关系数", "Correlation"),
+    "ci_low": Text("95% 下限", "95% CI low"),
+    "ci_high": Text("95% 上限", "95% CI high"),
+    "best_lag": Text("最佳滞后（周）", "Best lag (weeks)"),
+    "best_lag_corr": Text("滞后相关系数", "Lagged correlation"),
+    "reading": Text("解读", "Reading"),
+    "effect": Text("效应", "Effect"),
+    "next_week_effect": Text("次周效应", "Next-week effect"),
+    "verdict": Text("结论", "Verdict"),
+    "shop": Text("店铺", "Shop"),
+    "effective_price": Text("实际均价", "Effective price"),
+    "floor_price": Text("限价", "Floor price"),
+    "below_floor_pct": Text("低于限价", "Below floor"),
+    "margin_leakage": Text("少收（元）", "Margin leakage (CNY)"),
+    "gap_to_distributor": Text("低于经销价（元）", "Below distributor price (CNY)"),
+    "online_amount": Text("线上销售额", "Online sales"),
+    "offline_amount": Text("线下销售额", "Offline sales"),
+    "per_sku": Text("单 SKU 销售额", "Sales per SKU"),
+    "online_buyers": Text("线上买家数", "Online buyers"),
+    "stores": Text("门店数", "Stores"),
+    "online_share": Text("线上占比", "Online share"),
+    "offline_share": Text("线下占比", "Offline share"),
+    "class": Text("类型", "Class"),
 }
 
-STAGE_NAMES: dict[str, Text] = {
-    "consumer": Text("终端消费者", "consumers"),
-    "sell_in": Text("进货(销售出库)", "sell-in"),
-    "production": Text("生产", "production"),
-    "plant": Text("工厂成品库", "plant stock"),
-    "dc": Text("配送中心", "distribution centres"),
-    "channel": Text("渠道库存(经销商)", "channel stock"),
-}
 
-TRACE_BASIS: dict[str, Text] = {
-    "lot": Text("发货单批次号", "lot on the shipment"),
-    "distributor_stock": Text("经销商仓库存", "in the distributor's stock"),
-    "fefo_window": Text("先到期先出推断(上限)", "FEFO bound (upper bound)"),
-}
-
-STATES: dict[str, Text] = {
-    "ok": Text("正常", "ok"),
-    "near_expiry": Text("临期", "near expiry"),
-    "expired": Text("已过期", "expired"),
-    "no_expiry": Text("无保质期", "no expiry"),
-}
-
-ACTION_NAMES: dict[str, Text] = {
-    "transfer": Text("调拨", "transfer"),
-    "channel": Text("转渠道销售", "route to channel"),
-    "promote": Text("促销清货", "promote"),
-    "write_off": Text("报废", "write off"),
-}
+# Codes the analyses return, by their names in the one vocabulary (chainsight.present).
+STAGE_NAMES: Mapping[str, Text] = labels("flow_stage")
+TRACE_BASIS: Mapping[str, Text] = labels("trace_basis")
+STATES: Mapping[str, Text] = labels("expiry_state")
+ACTION_NAMES: Mapping[str, Text] = labels("expiry_action")
 
 
 def column_label(name: str, lang: str) -> str:
