@@ -14,6 +14,7 @@ from chainsight.metrics._reach import DIMENSIONS, PENDING_ENTITIES
 from chainsight.metrics._rollup import ROLLUPS, RollupReport, RollupSpec, refresh_rollups, rollups_enabled
 from chainsight.metrics._scope import Scope
 from chainsight.metrics._spec import (
+    OWNERS,
     Additivity,
     Agg,
     Catalog,
@@ -29,6 +30,7 @@ from chainsight.metrics._spec import (
 __all__ = [
     "DIMENSIONS",
     "EFFECT_LABELS",
+    "OWNERS",
     "PENDING_ENTITIES",
     "PERIOD",
     "ROLLUPS",

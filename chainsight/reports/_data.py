@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainsight._errors import UserInputError
 from chainsight.metrics import Scope, load_catalog, query
+
+if TYPE_CHECKING:
+    from chainsight.appdb import AppDB  # SQLAlchemy: only for the type, never at import time
+    from chainsight.warehouse import Warehouse
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 SNAPSHOT_LOOKBACK_DAYS = 62  # inventory is a snapshot: the latest one within two months of the week's end
@@ -43,11 +47,12 @@ def _one(table: Any) -> dict[str, Any]:
 
 
 def _month_end(d: dt.date) -> dt.date:
+    # (to become chainsight.metrics.period_end(d, Grain.MONTH) once metrics exports its period arithmetic)
     return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def weekly_data(
-    wh: Any, week: str, *, scope: Scope | None = None, appdb: Any = None, top: int = 10
+    wh: Warehouse, week: str, *, scope: Scope | None = None, appdb: AppDB | None = None, top: int = 10
 ) -> dict[str, Any]:
     """Every figure of the weekly report for ISO ``week`` (language-free: values and metric names).
 
@@ -191,6 +196,9 @@ def weekly_data(
         ).to_pylist(),
         key=lambda r: -(r.get("near_expiry_value") or 0),
     )
+    for r in by_category:  # as for the totals: a category's stock with no near-expiry rows holds none of it
+        if r.get("inventory_value") is not None:
+            r["near_expiry_value"] = r.get("near_expiry_value") or 0.0
     return {
         "week": f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}",
         "scope": None if scope.unrestricted else {d: sorted(v) for d, v in sorted(scope.rules.items())},
@@ -215,7 +223,7 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return a - b if a is not None and b is not None else None
 
 
-def _snapshot_date(wh: Any, start: dt.date, end: dt.date) -> dt.date | None:
+def _snapshot_date(wh: Warehouse, start: dt.date, end: dt.date) -> dt.date | None:
     t = wh.table("inventory")
     v = (
         t.filter((t.snapshot_date >= start) & (t.snapshot_date <= end))
@@ -227,31 +235,40 @@ def _snapshot_date(wh: Any, start: dt.date, end: dt.date) -> dt.date | None:
 
 
 def _exceptions(
-    appdb: Any, scope: Scope, top: int, regions: list[dict[str, Any]], by_category: list[dict[str, Any]]
+    appdb: AppDB | None,
+    scope: Scope,
+    top: int,
+    regions: list[dict[str, Any]],
+    by_category: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """Open alerts when the alerts package and an app database are there; else the metrics' worst items."""
+    """Open alerts when there is an app database; else the metrics' worst items (no alerts configured)."""
     if appdb is not None:
-        try:
-            from chainsight.alerts import list_alerts
+        # Imported here, not at the top: the alerts store is SQLAlchemy's, and `import chainsight.reports`
+        # must stay light (the pipeline's report step and the CLI load it without a web or a database
+        # stack). Reports sit above alerts, so the dependency itself is in order; taking the app database
+        # and listing the alerts here (rather than each caller — pipeline, CLI, web — listing them and
+        # passing them in) keeps "the top exceptions in this scope" one call. The import runs only when a
+        # caller holds an AppDB, which has loaded SQLAlchemy already.
+        from chainsight.alerts import OWNER_ROLES, list_alerts
 
-            alerts = list_alerts(appdb, scope=scope, limit=top)
-        except ImportError:
-            alerts = None
-        if alerts is not None:
-            return {
-                "source": "alerts",
-                "items": [
-                    {
-                        "severity": a.severity,
-                        "title": a.title,
-                        "message": a.message,
-                        "action": a.action,
-                        "owner_role": a.owner_role,
-                        "state": a.state,
-                    }
-                    for a in alerts
-                ],
-            }
+        alerts = list_alerts(appdb, scope=scope, limit=top)
+        return {
+            "source": "alerts",
+            "items": [
+                {
+                    "severity": a.severity,
+                    "title": a.title,
+                    "message": a.message,
+                    "action": a.action,
+                    "owner_role": a.owner_role,
+                    "owner_label": OWNER_ROLES[a.owner_role].to_dict()
+                    if a.owner_role in OWNER_ROLES
+                    else None,
+                    "state": a.state,
+                }
+                for a in alerts
+            ],
+        }
     items: list[dict[str, Any]] = []
     for r in regions[: max(1, top // 2)]:
         if r["attainment"] < 1:

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from html import escape
 
 FONT = (
-    "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+    "'Chainsight Sans SC', 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'PingFang SC', "
+    "'Microsoft YaHei', sans-serif"
 )
 COLORS = ("#1f4e79", "#2a9d8f", "#e76f51", "#8d99ae", "#e9c46a", "#6a4c93", "#43aa8b", "#f4a261")
 AXIS = "#8a94a6"

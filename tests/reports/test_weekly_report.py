@@ -13,9 +13,9 @@ from pypdf import PdfReader
 
 from chainsight._errors import UserInputError
 from chainsight.metrics import Scope, Unit, query
+from chainsight.present import format_value
 from chainsight.reports import parse_week, render_weekly
 from chainsight.warehouse import Warehouse
-from chainsight.web import fmt_value
 
 WEEK = "2025-W45"  # 3–9 Nov 2025: a year of history before it, so every comparison exists
 
@@ -106,6 +106,10 @@ def test_pdf_renders_non_blank_pages_holding_the_numbers(
     stock = query(
         demo_wh, "inventory_value,near_expiry_value", scope=Scope.all(), start=sun - dt.timedelta(62), end=sun
     ).to_pylist()[0]
+
+    def fmt_value(value: float, unit: Unit, lang: str) -> str:  # the page's compact figures
+        return format_value(value, unit, lang, compact=True)
+
     expected = [
         fmt_value(cur["net_sales"], Unit.CNY, lang),  # e.g. ¥2.39万 / ¥23.9K
         fmt_value(cur["online_share"], Unit.PCT, lang),
@@ -142,10 +146,45 @@ def test_a_scoped_report_shows_only_its_region(demo_wh: Warehouse) -> None:
     ).to_pylist()
     assert data["kpis"]["net_sales"]["value"] == pytest.approx(zj[0]["net_sales"])
     assert [r["province"] for r in data["regions"]] == ["浙江省"]
-    assert "范围: 浙江省" in render_html(data, "zh")
+    assert "范围：浙江省" in render_html(data, "zh")  # Chinese punctuation (was "范围: 浙江省")
 
 
 @pytest.mark.parametrize("week", ["2025-23", "2025-W54", "W23"])
 def test_a_bad_week_is_a_user_error(week: str) -> None:
     with pytest.raises(UserInputError):
         parse_week(week)
+
+
+def test_import_loads_no_web_or_database_stack() -> None:
+    """The pipeline's report step and the CLI import reports without FastAPI, Starlette or SQLAlchemy."""
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import chainsight.reports"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    # stderr: one line per module imported, "import time: self | cumulative | name"
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert "chainsight.reports" in loaded and "chainsight.present" in loaded
+    heavy = sorted(m for m in loaded if m.split(".")[0] in {"fastapi", "starlette", "sqlalchemy", "uvicorn"})
+    assert not heavy, f"import chainsight.reports loads {heavy}"
+    assert not any(m.startswith("chainsight.web") for m in loaded)
+
+
+def test_chinese_report_reads_chinese(demo_wh: Warehouse) -> None:
+    """Chinese punctuation, 万 for money, dates and weeks in Chinese, no bare role or severity code."""
+    import re
+
+    from chainsight.reports import render_html, weekly_data
+
+    page = render_html(weekly_data(demo_wh, WEEK), "zh")
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    assert "经营周报 · 2025年第45周" in text and "2025年11月3日至9日" in text  # the week and its span
+    assert "万" in text and "¥" in text
+    assert ">第45周<" in page  # the trend's last bar (the ISO code 2025-W45 stays in the page footer)
+    for code in ("sales_director", "warehouse_quality", "high", "medium", "Critical", ">W45<"):
+        assert code not in (page if code.startswith(">") else text), code
+    assert not re.search(r"[\u4e00-\u9fff][,:;()]|[,:;()][\u4e00-\u9fff]", text), "half-width punctuation"
