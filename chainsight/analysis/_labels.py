@@ -44,6 +44,7 @@ COLUMNS: dict[str, Text] = {
     "name": Text("名称", "Name"),
     "type": Text("类型", "Type"),
     "channel_id": Text("渠道", "Channel"),
+    "region_id": Text("区域", "Region"),
     "min_remaining_life_pct": Text("最低剩余保质期", "Min life at delivery"),
     "delivery_pct": Text("送达时剩余", "Life at delivery"),
     "eligible": Text("可接收", "Accepts"),

@@ -40,12 +40,13 @@ from chainsight.present._text import (
     parse_lang,
     zh_punctuation,
 )
-from chainsight.present._vocab import COLUMN_KINDS, KINDS, label, label_text, labels, yes_no
+from chainsight.present._vocab import COLUMN_KINDS, DIMENSION_KINDS, KINDS, label, label_text, labels, yes_no
 
 __all__ = [
     "COLUMN_KINDS",
     "DASH",
     "DEFAULT_LANG",
+    "DIMENSION_KINDS",
     "ENV_VARS",
     "KINDS",
     "LANGS",

@@ -235,7 +235,31 @@ _TABLE: dict[str, tuple[Text, dict[str, Text]]] = {
     ),
     "forecast_level": (
         T("预测层级", "forecast level"),
-        {"sku": T("单品", "SKU"), "channel": T("渠道", "channel"), "region": T("区域", "region")},
+        {
+            "total": T("合计", "total"),
+            "sku": T("单品", "SKU"),
+            "channel": T("渠道", "channel"),
+            "region": T("区域", "region"),
+        },
+    ),
+    "forecast_model": (
+        T("预测模型", "forecast model"),
+        {
+            "Combo": T("组合预测", "Combination"),
+            "AutoETS": T("指数平滑", "Exponential smoothing (ETS)"),
+            "CES": T("复指数平滑", "Complex exponential smoothing"),
+            "DynamicOptimizedTheta": T("动态优化西塔法", "Dynamic optimised Theta"),
+            "AutoTheta": T("西塔法", "Theta"),
+            "AutoARIMA": T("自回归积分滑动平均", "ARIMA"),
+            "MSTL": T("多季节分解", "Multi-seasonal decomposition (MSTL)"),
+            "SeasonalLevel": T("季节水平", "Seasonal level"),
+            "CrostonOptimized": T("克罗斯顿间歇需求法", "Croston (optimised)"),
+            "ADIDA": T("聚合分解间歇需求法", "ADIDA"),
+            "IMAPA": T("多重聚合间歇需求法", "IMAPA"),
+            "TSB": T("需求概率间歇需求法", "TSB"),
+            "SeasonalNaive": T("季节性朴素法", "Seasonal naive"),
+            "Naive": T("朴素法", "Naive"),
+        },
     ),
     # ---------------------------------------------------------------- channels analyses
     "effect_verdict": (
@@ -349,6 +373,28 @@ _TABLE: dict[str, tuple[Text, dict[str, Text]]] = {
     "user_state": (
         T("用户状态", "user state"),
         {"active": T("启用", "active"), "disabled": T("已停用", "disabled")},
+    ),
+    "audit_action": (
+        T("审计操作", "audit action"),
+        {
+            "login": T("登录", "signed in"),
+            "logout": T("退出", "signed out"),
+            "login_failure": T("登录失败", "sign-in failed"),
+            "login_rate_limited": T("登录过于频繁被拒", "sign-in rate-limited"),
+            "user_add": T("新增用户", "user added"),
+            "user_disable": T("停用用户", "user disabled"),
+            "user_enable": T("启用用户", "user enabled"),
+            "scope_change": T("修改可见范围", "scope changed"),
+            "password_change": T("修改密码", "password changed"),
+            "token_create": T("创建接口令牌", "API token created"),
+            "token_revoke": T("撤销接口令牌", "API token revoked"),
+            "readiness_answer": T("回答就绪度清单", "readiness answered"),
+            "alert_ack": T("确认告警", "alert acknowledged"),
+            "alert_resolve": T("解决告警", "alert resolved"),
+            "alert_requeue": T("重新投递告警", "alert deliveries re-queued"),
+            "upload": T("上传文件", "file uploaded"),
+            "upload_failed": T("上传失败", "upload failed"),
+        },
     ),
     "yes_no": (T("是否", "yes or no"), {"yes": T("是", "yes"), "no": T("否", "no")}),
     # ---------------------------------------------------------------- the catalogs' own words
@@ -469,7 +515,18 @@ COLUMN_KINDS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+# The metric dimensions whose members are codes of a kind (the others hold names or master-data ids).
+DIMENSION_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "channel_kind": "channel_kind",
+        "customer_type": "customer_type",
+        "site_type": "site_type",
+        "material_type": "material_type",
+    }
+)
+
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # codes are snake_case; model names keep their own case
 
 
 def _validate(table: Mapping[str, tuple[Text, Mapping[str, Text]]]) -> None:
@@ -481,14 +538,14 @@ def _validate(table: Mapping[str, tuple[Text, Mapping[str, Text]]]) -> None:
         if not values:
             raise DefinitionError(f"{where}: 没有值", f"{where}: no values")
         for value, text in values.items():
-            if not _CODE.match(value) or not isinstance(text, Text):
+            if not _VALUE.match(value) or not isinstance(text, Text):
                 raise DefinitionError(f"{where}: 值 {value!r} 无效", f"{where}: bad value {value!r}")
             if zh_punctuation(text.zh) != text.zh:
                 raise DefinitionError(
                     f"{where}: 值 {value} 的中文应使用中文标点",
                     f"{where}: {value}'s zh needs Chinese punctuation",
                 )
-    for column, kind in COLUMN_KINDS.items():
+    for column, kind in (*COLUMN_KINDS.items(), *DIMENSION_KINDS.items()):
         if kind not in table:
             raise DefinitionError(f"列 {column}: 未知类型 {kind}", f"column {column}: unknown kind {kind}")
 

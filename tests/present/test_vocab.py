@@ -8,7 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from chainsight.present import COLUMN_KINDS, KINDS, Text, label, label_text, labels, yes_no, zh_punctuation
+from chainsight.present import (
+    COLUMN_KINDS,
+    DIMENSION_KINDS,
+    KINDS,
+    Text,
+    label,
+    label_text,
+    labels,
+    yes_no,
+    zh_punctuation,
+)
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 # words a Chinese reader meets in Chinese software as they are (never a whole English phrase)
@@ -99,12 +109,44 @@ def test_the_catalogs_and_packages_codes_all_have_names() -> None:
     assert {m.domain for m in load_catalog()} <= set(labels("metric_domain"))
 
 
+def test_the_enum_valued_dimensions_are_metric_dimensions() -> None:
+    from chainsight.metrics import DIMENSIONS
+
+    assert set(DIMENSION_KINDS) <= set(DIMENSIONS)
+    assert set(labels(DIMENSION_KINDS["channel_kind"])) == {"online", "offline"}
+
+
 def test_the_channel_analyses_and_planning_codes_have_names() -> None:
     from chainsight.analysis.channels import VERDICTS
     from chainsight.planning._plan import EXCEPTION_KINDS
 
     assert set(VERDICTS) == set(labels("effect_verdict"))
     assert set(EXCEPTION_KINDS) == set(labels("plan_exception"))
+
+
+def test_every_audit_action_written_anywhere_has_a_name() -> None:
+    """The audit log's actions are written as literals across packages: find them all in the source."""
+    import chainsight
+
+    root = Path(chainsight.__file__).parent
+    pattern = re.compile(
+        r"""AuditRow\([^)]*?action=f?["']([a-z_{}' =]+)["']|\.audit\(\s*[^,]+,\s*["']([a-z_]+)["']""", re.S
+    )
+    found: set[str] = set()
+    for path in root.rglob("*.py"):
+        for m in pattern.finditer(path.read_text(encoding="utf-8")):
+            found.add(m.group(1) or m.group(2))
+    # two are built: user_disable/user_enable in one expression, alert_ack/alert_resolve in an f-string
+    found = {f for f in found if "{" not in f and " " not in f} | {"user_disable", "user_enable"}
+    found |= {"alert_ack", "alert_resolve"}
+    assert {"login", "user_add", "upload"} <= found
+    assert found <= set(labels("audit_action")), sorted(found - set(labels("audit_action")))
+
+
+def test_every_forecast_model_has_a_name() -> None:
+    from chainsight.planning._engine import BASELINE, INTERMITTENT_MODELS, SMOOTH_MODELS
+
+    assert {*SMOOTH_MODELS, *INTERMITTENT_MODELS, BASELINE} <= set(labels("forecast_model"))
 
 
 def test_the_alert_vocabularies_have_names() -> None:
