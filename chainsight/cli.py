@@ -8,18 +8,24 @@ print a traceback and a request to report them.
 from __future__ import annotations
 
 import csv
-import importlib
-import sys
-import traceback
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chainsight import __version__
+from chainsight._cli import alerts as alerts_cli
+from chainsight._cli import analysis as analysis_cli
+from chainsight._cli import channels as channels_cli
+from chainsight._cli import demo as demo_cli
+from chainsight._cli import metrics as metrics_cli
+from chainsight._cli import pipeline as pipeline_cli
+from chainsight._cli import planning as planning_cli
+from chainsight._cli import rollups as rollups_cli
+from chainsight._cli import web as web_cli
 from chainsight._cli._common import (
+    App,
     JsonOption,
     LangOption,
     WarehouseOption,
@@ -28,10 +34,11 @@ from chainsight._cli._common import (
     err_console,
     print_json,
     print_table,
+    t,
 )
-from chainsight._errors import ChainsightError, UserInputError
+from chainsight.present import COLUMN_KINDS, label
 
-app = typer.Typer(
+app = App(
     name="chainsight",
     help=(
         "Chainsight — see an FMCG business end to end: channels, sell-through, inventory and shelf life, "
@@ -106,23 +113,26 @@ def entities(as_json: JsonOption = False, lang: LangOption = None) -> None:
         rows = [
             {
                 "column": c.name + (" *" if c.required else ""),
-                "type": c.type.value,
-                "rule": _rule(c, fks.get(c.name)),
+                "type": label("column_type", c.type.value, lg),
+                "rule": _rule(c, fks.get(c.name), COLUMN_KINDS.get(f"{e.name}.{c.name}"), lg),
                 "description": c.description.get(lg),
             }
             for c in e.columns
         ]
-        title = f"{e.name} — {e.label.get(lg)} · key ({', '.join(e.natural_key)})"
-        print_table(rows, ["column", "type", "rule", "description"], title=title)
+        key = ", ".join(e.natural_key)
+        title = f"{e.name} — {e.label.get(lg)} · " + t(f"主键（{key}）", f"key ({key})", lg)
+        print_table(rows, ["column", "type", "rule", "description"], lg, title=title)
 
 
-def _rule(c: object, fk: str | None) -> str:
+def _rule(c: object, fk: str | None, kind: str | None, lang: str) -> str:
+    """A column's rule: its allowed codes (with their names in Chinese), its range, what it references."""
     from chainsight.model import Column
 
     assert isinstance(c, Column)
     parts = []
     if c.allowed:
-        parts.append("∈ " + "|".join(c.allowed))
+        named = [f"{v}（{label(kind, v, lang)}）" if kind and lang == "zh" else v for v in c.allowed]
+        parts.append("∈ " + "|".join(named))
     if c.min is not None:
         parts.append(("> " if c.min_exclusive else "≥ ") + f"{c.min:g}")
     if c.max is not None:
@@ -175,10 +185,13 @@ def load(
     if as_json:
         print_json(result.to_dict())
         return
-    labels = {
-        "zh": ("读取", "新增", "更新", "重复", "拒绝"),
-        "en": ("read", "loaded", "updated", "duplicate", "rejected"),
-    }[lg]
+    words = (
+        ("读取", "read"),
+        ("新增", "loaded"),
+        ("更新", "updated"),
+        ("重复", "duplicate"),
+        ("拒绝", "rejected"),
+    )
     values = (
         result.rows_read,
         result.rows_loaded,
@@ -186,11 +199,12 @@ def load(
         result.rows_duplicate,
         result.rows_rejected,
     )
-    summary = "  ".join(f"{k} {v:,}" for k, v in zip(labels, values, strict=True))
-    console.print(f"[bold]{entity}[/bold]  {summary}  [dim]batch {result.batch_id}[/dim]")
+    summary = "  ".join(f"{t(zh, en, lg)} {v:,}" for (zh, en), v in zip(words, values, strict=True))
+    batch = t("批次", "batch", lg)
+    console.print(f"[bold]{entity}[/bold]  {summary}  [dim]{batch} {result.batch_id}[/dim]", highlight=False)
     if result.rows_rejected:
-        hint = "查看原因:chainsight rejects " if lg == "zh" else "see why: chainsight rejects "
-        console.print(f"[yellow]{hint}{entity}[/yellow]")
+        hint = t("查看原因：chainsight rejects ", "see why: chainsight rejects ", lg)
+        console.print(f"[yellow]{hint}{entity}[/yellow]", highlight=False)
 
 
 @app.command()
@@ -221,7 +235,8 @@ def rejects(
             print_table(
                 [r.to_dict() for r in results],
                 ["entity", "rows_read", "rows_loaded", "rows_updated", "rows_rejected", "batch_id"],
-                title="rejects retry",
+                lg,
+                title=t("重试被拒绝的行", "rejects retry", lg),
             )
         return
     with Warehouse.open(warehouse) as wh:
@@ -235,11 +250,13 @@ def rejects(
     if as_json:
         print_json(records)
         return
-    reason = "reason_zh" if lg == "zh" else "reason_en"
+    for r in records:
+        r["reason"] = r["reason_zh"] if lg == "zh" else r["reason_en"]
     print_table(
         records[:500],
-        ["entity", "file", "row_number", "column", "raw_value", reason],
-        title=f"rejects ({len(records):,})",
+        ["entity", "file", "row_number", "column", "raw_value", "reason"],
+        lg,
+        title=t(f"被拒绝的行（共 {len(records):,} 行）", f"rejects ({len(records):,})", lg),
     )
 
 
@@ -254,76 +271,47 @@ def status(warehouse: WarehouseOption = None, as_json: JsonOption = False, lang:
     if as_json:
         print_json(info)
         return
-    label = "label_zh" if lg == "zh" else "label_en"
+    name = "label_zh" if lg == "zh" else "label_en"  # the wire format's two columns; shown as one
     print_table(
-        info["entities"],
-        ["entity", label, "rows", "date_from", "date_to", "last_load", "open_rejects"],
+        [{**e, "label": e[name]} for e in info["entities"]],
+        ["entity", "label", "rows", "date_from", "date_to", "last_load", "open_rejects"],
+        lg,
         title=info["warehouse"],
+        formats={"date_from": "date", "date_to": "date", "last_load": "datetime"},
     )
     colour = {"ready": "green", "partial": "yellow", "empty": "red"}
     for key, d in info["domains"].items():
-        missing = f"  (missing: {', '.join(d['missing'])})" if d["missing"] else ""
-        console.print(f"[{colour[d['state']]}]{d['state']:8}[/] {d[label]} [dim]{key}{missing}[/dim]")
+        missing = (
+            t(f"（缺少：{'、'.join(d['missing'])}）", f"  (missing: {', '.join(d['missing'])})", lg)
+            if d["missing"]
+            else ""
+        )
+        state = label("domain_state", d["state"], lg)
+        console.print(
+            f"[{colour.get(d['state'], 'white')}]{state:{4 if lg == 'zh' else 8}}[/] {d[name]} [dim]{key}{missing}[/dim]",
+            highlight=False,
+        )
 
 
-# --------------------------------------------------------------------------- plug-in groups
-for _module in ("demo", "metrics", "analysis", "channels", "planning", "web", "rollups", "pipeline"):
-    try:
-        _mod = importlib.import_module(f"chainsight._cli.{_module}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"chainsight._cli.{_module}":
-            raise
-    else:
-        _mod.register(app)
-importlib.import_module("chainsight._cli.alerts").register(app)  # chainsight alerts ...
-
-
-def _lang_from_argv(argv: list[str]) -> str:
-    """Errors speak the language asked for with --lang, before Typer has parsed anything."""
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            return current_lang(argv[i + 1])
-        if arg.startswith("--lang="):
-            return current_lang(arg.split("=", 1)[1])
-    return current_lang()
+# --------------------------------------------------------------------------- command groups
+for _group in (
+    demo_cli,
+    metrics_cli,
+    analysis_cli,
+    channels_cli,
+    planning_cli,
+    web_cli,
+    rollups_cli,
+    pipeline_cli,
+    alerts_cli,
+):
+    _group.register(app)
 
 
 def main() -> None:
-    """Entry point: run the app, turning user errors into one clear line and exit status 2."""
-    lang = _lang_from_argv(sys.argv[1:])
-    try:
-        rc = app(standalone_mode=False)
-    except UserInputError as exc:
-        # escape: a value in the message (e.g. spark://local[*]) must not be read as Rich markup
-        err_console.print(
-            f"[bold red]✗[/bold red] {escape(exc.message(lang))}", highlight=False, soft_wrap=True
-        )
-        sys.exit(exc.exit_code)
-    except ChainsightError as exc:
-        err_console.print(f"[bold red]✗[/bold red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except (SystemExit, KeyboardInterrupt):
-        raise
-    except Exception as exc:
-        # Usage errors (Typer's bundled click): show the usage message, exit 2.
-        exit_code = getattr(exc, "exit_code", None)
-        if hasattr(exc, "show") and isinstance(exit_code, int):
-            exc.show()
-            sys.exit(exit_code)
-        traceback.print_exc()
-        err_console.print(
-            "[bold red]This is a bug in Chainsight. Please report it with the traceback above. "
-            "这是 Chainsight 的缺陷,请连同上面的信息一起报告。[/bold red]",
-            soft_wrap=True,
-        )
-        sys.exit(70)
-    # In non-standalone mode Typer returns a command's typer.Exit code instead of exiting.
-    if isinstance(rc, int) and rc:
-        sys.exit(rc)
+    """Entry point. Errors take the one path of every command (``chainsight._cli._common.run_guarded``):
+    a user error is one line in the reader's language and exit 2, a bug a traceback and exit 70."""
+    app(prog_name="chainsight")
 
 
 if __name__ == "__main__":

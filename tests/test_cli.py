@@ -396,3 +396,160 @@ def test_status_table(cli, wh_path):
 
     assert code == 0
     assert "regions" in out and "partial" in out
+
+
+# --------------------------------------------------------------------------- the one error path
+def _commands(cmd, path=()):
+    """Every command and group of the click tree Typer builds, with its path."""
+    yield path, cmd
+    for name, sub in (getattr(cmd, "commands", None) or {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+def test_every_command_takes_the_one_error_path() -> None:
+    import typer
+
+    from chainsight._cli._common import Command, Group
+    from chainsight.cli import app
+
+    tree = list(_commands(typer.main.get_command(app)))
+    assert len(tree) > 50  # every group registered: demo, metrics, analysis, channels, planning, ...
+    groups = {p[0] for p, _ in tree if p}
+    assert {"demo", "metrics", "channels", "alerts", "rollups", "readiness", "users", "db"} <= groups
+    assert {"expiry", "plan", "forecast", "report", "serve", "run", "explain"} <= groups
+    wrong = [" ".join(p) or "chainsight" for p, c in tree if not isinstance(c, Command | Group)]
+    assert not wrong, f"commands outside the one error path: {wrong}"
+
+
+def test_a_bug_prints_a_traceback_asks_for_a_report_and_exits_70(cli, wh_path, monkeypatch):
+    import chainsight.warehouse
+
+    load_master(cli, wh_path, "regions")
+
+    def broken(wh):
+        raise RuntimeError("planted fault")
+
+    monkeypatch.setattr(chainsight.warehouse, "warehouse_status", broken)
+    code, _, err = cli("status", "--warehouse", wh_path)
+
+    assert code == 70
+    assert "Traceback" in err and "RuntimeError: planted fault" in err
+    assert "This is a bug in Chainsight. Please report it" in " ".join(err.split())
+    code, _, err = cli("status", "--warehouse", wh_path, lang="zh_CN.UTF-8")
+    assert code == 70 and "这是 Chainsight 的缺陷，请连同上面的信息一起报告" in err
+
+
+def test_an_access_error_is_one_line_and_exits_2(cli, wh_path, monkeypatch):
+    import chainsight.warehouse
+    from chainsight._errors import Forbidden
+
+    load_master(cli, wh_path, "regions")
+
+    def forbidden(wh):
+        raise Forbidden("this role may not see the warehouse status")
+
+    monkeypatch.setattr(chainsight.warehouse, "warehouse_status", forbidden)
+    code, out, err = cli("status", "--warehouse", wh_path)
+
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == ["✗ this role may not see the warehouse status"]
+
+
+def test_another_chainsight_error_is_one_line_and_exits_1(cli, wh_path, monkeypatch):
+    import chainsight.warehouse
+    from chainsight._errors import WarehouseError
+
+    load_master(cli, wh_path, "regions")
+
+    def locked(wh):
+        raise WarehouseError("cannot open warehouse w.duckdb: locked by another process")
+
+    monkeypatch.setattr(chainsight.warehouse, "warehouse_status", locked)
+    code, _, err = cli("status", "--warehouse", wh_path)
+
+    assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- Chinese tables
+# ASCII words a Chinese header may hold: metric and product codes the reader types, and acronyms
+# Chinese FMCG staff use as words
+HEADER_ASCII_ALLOWED = {"SKU"}
+
+
+def _headers(out: str) -> list[str]:
+    """The header cells of every Rich table in ``out`` (the rows between ┏ and ┡)."""
+    headers, inside = [], False
+    for line in out.splitlines():
+        if line.startswith("┏"):
+            inside = True
+        elif line.startswith("┡"):
+            inside = False
+        elif inside and line.startswith("┃"):
+            headers += [cell.strip() for cell in line.strip("┃").split("┃") if cell.strip()]
+    return headers
+
+
+def _english_in(headers: list[str]) -> list[str]:
+    import re
+
+    return [h for h in headers if set(re.findall(r"[A-Za-z]+", h)) - HEADER_ASCII_ALLOWED]
+
+
+@pytest.fixture
+def wide(monkeypatch):
+    from chainsight._cli._common import console, err_console
+
+    # wide consoles: headers on one line whatever the terminal of the test run
+    monkeypatch.setattr(console, "width", 250)
+    monkeypatch.setattr(err_console, "width", 250)
+
+
+def test_chinese_status_and_entities_tables_have_chinese_headers(cli, master_path, wide):
+    """Was: entity / label_zh / rows … headers in the zh status table — a bug fixed by the present core."""
+    code, out, _ = cli("status", "--warehouse", master_path, lang="zh")
+    assert code == 0
+    headers = _headers(out)
+    assert headers == ["数据表", "名称", "行数", "最早日期", "最晚日期", "最近加载", "待处理拒绝行"]
+    assert "就绪" in out and "部分就绪" in out and "ready" not in out and "partial" not in out
+
+    code, out, _ = cli("entities", lang="zh")
+    assert code == 0
+    headers = _headers(out)
+    assert headers and set(headers) == {"列", "类型", "规则", "说明"}
+    assert "文本" in out and "string" not in out
+    assert "online（线上）" in out  # allowed codes with their names
+
+
+def test_chinese_metrics_list_has_chinese_headers_and_units(cli, wide):
+    code, out, _ = cli("metrics", "list", lang="zh")
+    assert code == 0
+    assert _headers(out) == ["指标", "名称", "单位", "说明", "维度"]
+    assert not _english_in(_headers(out))
+    assert "│ 元 " in out and "│ cny " not in out  # units by name
+    assert "线上/线下" in out and "channel_kind" not in out  # dimensions by name
+
+
+def test_chinese_plan_tables_name_kpis_and_codes(cli, tmp_path, wide, monkeypatch):
+    """Was: service_level_pct and False in the zh plan KPIs."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "planning"))
+    from planning_fixture import add_supply, build
+
+    path = tmp_path / "plan.duckdb"
+    add_supply(build(Warehouse.open(path))).close()
+
+    code, out, err = cli(
+        "plan", "--as-of", "2026-03-31", "--horizon", "4", "--no-store", "-w", path, lang="zh"
+    )
+
+    assert code == 0, err
+    headers = _headers(out)
+    assert not _english_in(headers), _english_in(headers)
+    assert {"指标", "值", "类型", "物料", "供应商", "延迟", "条数"} <= set(headers)
+    assert "服务水平" in out and "service_level_pct" not in out
+    for raw in ("False", "True", "production", "purchase", "shortage"):
+        assert f" {raw} " not in out, raw
+    assert "│ 生产 " in out and " 否 " in out
+    # the KPIs hold what the plan says, in the reader's format: service level 0–100 → a percentage
+    code, js, _ = cli("scenario", "--as-of", "2026-03-31", "--horizon", "4", "-w", path, "--json")
+    kpis = {k["kpi"]: k["base"] for k in json.loads(js)["kpis"]}
+    assert f"{kpis['service_level_pct']:.1f}%" in out

@@ -10,17 +10,23 @@ from typing import Annotated, Any
 import typer
 
 from chainsight._cli._common import (
+    App,
     JsonOption,
     LangOption,
     WarehouseOption,
     console,
     current_lang,
     err_console,
+    header,
+    parse_date,
     print_json,
     print_table,
-    user_errors,
+    role_name,
+    t,
 )
 from chainsight._errors import UserInputError
+from chainsight.metrics import DIMENSIONS
+from chainsight.present import format_datetime, label
 
 AppDbOption = Annotated[
     str | None,
@@ -59,19 +65,28 @@ def _actor(user: str | None) -> str:
         return "cli"
 
 
-def _t(zh: str, en: str, lang: str) -> str:
-    return zh if lang == "zh" else en
-
-
 def _state_name(state: str, lang: str) -> str:
-    from chainsight.alerts import STATES
+    return label("alert_state", state, lang)
 
-    return STATES.get(state, (state, state))[0 if lang == "zh" else 1]
+
+def _severity(severity: str, lang: str) -> str:
+    """A severity by its name, coloured (Rich markup)."""
+    return f"[{SEV_COLOUR.get(severity, 'white')}]{label('alert_severity', severity, lang)}[/]"
+
+
+def _scope_text(scope: dict[str, Any], lang: str) -> str:
+    """An alert's scope as a reader says it: 省份：浙江省 · 地点：DC-HZ."""
+    if not scope:
+        return t("全公司", "company-wide", lang)
+    colon = "：" if lang == "zh" else ": "
+    return " · ".join(
+        f"{DIMENSIONS[k].get(lang) if k in DIMENSIONS else k}{colon}{v}" for k, v in sorted(scope.items())
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``alerts`` group to ``app``."""
-    alerts = typer.Typer(
+    alerts = App(
         help="Alerts: evaluate the rules, list / acknowledge / resolve alerts, deliver them (webhook, WeCom, "
         "DingTalk, Feishu, email).",
         no_args_is_help=True,
@@ -100,50 +115,42 @@ def register(app: typer.Typer) -> None:
         from chainsight.appdb import parse_scope
 
         lg = current_lang(lang)
-        with user_errors(lg):
-            states: Any = {"active": ACTIVE, "all": None}.get(state, (state,))
-            if states and any(s not in ("open", "acknowledged", "resolved") for s in states):
-                raise UserInputError(
-                    f"未知状态 “{state}”",
-                    f"unknown state '{state}'; use open, acknowledged, resolved, active or all",
-                )
-            rows = list_alerts(
-                _db(appdb, warehouse),
-                states=states,
-                scope=parse_scope(scope),
-                rule_id=rule,
-                owner_role=owner,
-                limit=limit,
+        states: Any = {"active": ACTIVE, "all": None}.get(state, (state,))
+        if states and any(s not in ("open", "acknowledged", "resolved") for s in states):
+            raise UserInputError(
+                f"未知状态“{state}”，可用 open、acknowledged、resolved、active 或 all",
+                f"unknown state '{state}'; use open, acknowledged, resolved, active or all",
             )
+        rows = list_alerts(
+            _db(appdb, warehouse),
+            states=states,
+            scope=parse_scope(scope),
+            rule_id=rule,
+            owner_role=owner,
+            limit=limit,
+        )
         if as_json:
             print_json([a.to_dict() for a in rows])
             return
         if not rows:
-            console.print(_t("没有告警。", "No alerts.", lg))
+            console.print(t("没有告警。", "No alerts.", lg))
             return
         print_table(
             [
                 {
                     "id": a.id,
-                    "severity": f"[{SEV_COLOUR.get(a.severity, 'white')}]{a.severity}[/]",
+                    "severity": _severity(a.severity, lg),
                     "state": _state_name(a.state, lg),
-                    "rule": a.title[lg],
+                    "title": a.title[lg],
                     "message": a.message[lg],
-                    "owner": a.owner_role,
-                    "last_seen": a.last_seen.strftime("%Y-%m-%d %H:%M"),
+                    "owner": role_name(a.owner_role, lg),
+                    "last_seen": format_datetime(a.last_seen, lg, iso=True),
                 }
                 for a in rows
             ],
-            ["id", "severity", "state", "rule", "message", "owner", "last_seen"],
-            headers=[
-                "#",
-                _t("级别", "Severity", lg),
-                _t("状态", "State", lg),
-                _t("规则", "Rule", lg),
-                _t("内容", "What", lg),
-                _t("负责", "Owner", lg),
-                _t("最近发现", "Last seen", lg),
-            ],
+            ["id", "severity", "state", "title", "message", "owner", "last_seen"],
+            lg,
+            markup=True,
         )
 
     @alerts.command("show")
@@ -158,27 +165,35 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import alert_history, get_alert
 
         lg = current_lang(lang)
-        with user_errors(lg):
-            db = _db(appdb, warehouse)
-            a = get_alert(db, alert_id)
-            hist = alert_history(db, alert_id)
+        db = _db(appdb, warehouse)
+        a = get_alert(db, alert_id)
+        hist = alert_history(db, alert_id)
         if as_json:
             print_json({**a.to_dict(), "history": hist})
             return
         console.print(
-            f"[bold]#{a.id} {a.title[lg]}[/bold]  [{SEV_COLOUR.get(a.severity, 'white')}]{a.severity}[/] · {_state_name(a.state, lg)}",
+            f"[bold]#{a.id} {a.title[lg]}[/bold]  {_severity(a.severity, lg)} · {_state_name(a.state, lg)}",
             highlight=False,
         )
         console.print(a.message[lg], highlight=False)
-        console.print(f"[bold]{_t('建议', 'Action', lg)}:[/bold] {a.action[lg]}", highlight=False)
+        console.print(f"[bold]{t('建议：', 'Action:', lg)}[/bold] {a.action[lg]}", highlight=False)
         console.print(
-            f"[dim]{_t('范围', 'Scope', lg)}: {a.scope} · {_t('数据', 'Numbers', lg)}: {a.numbers}[/dim]",
+            f"[dim]{t('范围：', 'Scope: ', lg)}{_scope_text(a.scope, lg)} · "
+            f"{t('负责：', 'Owner: ', lg)}{role_name(a.owner_role, lg)}[/dim]",
             highlight=False,
         )
         print_table(
             hist,
             ["at", "event", "from_state", "to_state", "severity", "actor", "note"],
-            title=_t("历史", "History", lg),
+            lg,
+            title=t("历史", "History", lg),
+            formats={
+                "at": "datetime",
+                "event": "kind:alert_event",
+                "from_state": "kind:alert_state",
+                "to_state": "kind:alert_state",
+                "severity": "kind:alert_severity",
+            },
         )
 
     def _transition(
@@ -194,8 +209,7 @@ def register(app: typer.Typer) -> None:
         import chainsight.alerts as al
 
         lg = current_lang(lang)
-        with user_errors(lg):
-            a = getattr(al, fn_name)(_db(appdb, warehouse), alert_id, actor=_actor(user), note=note)
+        a = getattr(al, fn_name)(_db(appdb, warehouse), alert_id, actor=_actor(user), note=note)
         if as_json:
             print_json(a.to_dict())
             return
@@ -248,51 +262,41 @@ def register(app: typer.Typer) -> None:
         lang: LangOption = None,
     ) -> None:
         """Evaluate the rules on the warehouse: open new alerts, update firing ones, resolve cleared ones."""
+        from chainsight._cli._common import open_warehouse
         from chainsight.alerts import evaluate, load_rules
-        from chainsight.analysis._common import to_date
-        from chainsight.warehouse import Warehouse, resolve_warehouse_path
 
         lg = current_lang(lang)
-        with user_errors(lg):
-            ruleset = load_rules(rules)
-            if only:
-                ruleset = ruleset.select([x.strip() for x in only.split(",") if x.strip()])
-            db = _db(appdb, warehouse)
-            wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=True)
-            try:
-                result = evaluate(wh, db, as_of=as_of, rules=ruleset, today=to_date(today))
-            finally:
-                wh.close()
+        ruleset = load_rules(rules)
+        if only:
+            ruleset = ruleset.select([x.strip() for x in only.split(",") if x.strip()])
+        db = _db(appdb, warehouse)
+        with open_warehouse(warehouse) as wh:
+            result = evaluate(wh, db, as_of=as_of, rules=ruleset, today=parse_date(today))
         if as_json:
             print_json(result.to_dict())
             return
-        status_name = {
-            "ok": _t("已评估", "evaluated", lg),
-            "not_evaluable": _t("无法评估", "not evaluable", lg),
-            "disabled": _t("已停用", "disabled", lg),
-            "error": _t("出错", "error", lg),
-        }
         print_table(
             [
                 {
                     "rule": o.rule_id,
-                    "status": status_name.get(o.status, o.status),
+                    "status": label("rule_outcome", o.status, lg),
                     "firing": o.firing,
                     "reason": o.reason.get(lg, ""),
                 }
                 for o in result.rules
             ],
             ["rule", "status", "firing", "reason"],
-            title=f"{_t('告警评估', 'Alert evaluation', lg)} · {result.as_of}",
+            lg,
+            title=f"{t('告警评估', 'Alert evaluation', lg)} · {result.as_of}",
             headers=[
-                _t("规则", "Rule", lg),
-                _t("结果", "Result", lg),
-                _t("触发", "Firing", lg),
-                _t("原因", "Reason", lg),
+                t("规则", "Rule", lg),
+                t("结果", "Result", lg),
+                t("触发", "Firing", lg),
+                t("原因", "Reason", lg),
             ],
         )
         console.print(
-            _t(
+            t(
                 f"新开 {len(result.opened)} · 更新 {len(result.updated)} · 升级 {len(result.escalated)} · 自动解决 {len(result.resolved)} · 未关闭共 {result.active}",
                 f"opened {len(result.opened)} · updated {len(result.updated)} · escalated {len(result.escalated)} · auto-resolved {len(result.resolved)} · active {result.active}",
                 lg,
@@ -321,14 +325,13 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import DeliveryConfig, deliver
 
         lg = current_lang(lang)
-        with user_errors(lg):
-            cfg = DeliveryConfig.from_yaml(config, key=key)
-            rep = deliver(_db(appdb, warehouse), cfg)
+        cfg = DeliveryConfig.from_yaml(config, key=key)
+        rep = deliver(_db(appdb, warehouse), cfg)
         if as_json:
             print_json(rep.to_dict())
             return
         console.print(
-            _t(
+            t(
                 f"入队 {rep.queued} · 已发送 {rep.sent} · 失败尝试 {rep.failed_attempts} · 死信 {rep.dead} · 待重试 {rep.pending}",
                 f"queued {rep.queued} · sent {rep.sent} · failed attempts {rep.failed_attempts} · dead {rep.dead} · pending {rep.pending}",
                 lg,
@@ -339,6 +342,13 @@ def register(app: typer.Typer) -> None:
             print_table(
                 [{"channel": c, **v} for c, v in rep.by_channel.items()],
                 ["channel", "sent", "failed_attempts", "dead"],
+                lg,
+                headers=[
+                    t("投递渠道", "Channel", lg),
+                    t("已发送", "Sent", lg),
+                    t("失败尝试", "Failed attempts", lg),
+                    t("死信", "Dead", lg),
+                ],
             )
 
     @alerts.command("deliveries")
@@ -357,21 +367,31 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import deliveries, delivery_log
 
         lg = current_lang(lang)
-        with user_errors(lg):
-            db = _db(appdb, warehouse)
-            rows = delivery_log(db) if log else deliveries(db, status=status)
+        db = _db(appdb, warehouse)
+        rows = delivery_log(db) if log else deliveries(db, status=status)
         if as_json:
             print_json(rows)
             return
         if not rows:
-            console.print(_t("没有记录。", "Nothing here.", lg))
+            console.print(t("没有记录。", "Nothing here.", lg))
             return
         cols = (
             ["delivery", "at", "attempt", "ok", "status_code", "error", "duration_ms"]
             if log
             else ["id", "alert_id", "event", "channel", "status", "attempts", "last_error", "sent_at"]
         )
-        print_table(rows, cols)
+        print_table(
+            rows,
+            cols,
+            lg,
+            headers=[t("投递渠道", "Channel", lg) if c == "channel" else header(c, lg) for c in cols],
+            formats={
+                "at": "datetime",
+                "sent_at": "datetime",
+                "event": "kind:alert_event",
+                "status": "kind:delivery_status",
+            },
+        )
 
     @alerts.command("requeue")
     def requeue_cmd(
@@ -388,11 +408,10 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import requeue
 
         lg = current_lang(lang)
-        with user_errors(lg):
-            if not ids and not all_dead:
-                raise UserInputError("请给出投递编号,或用 --all", "give delivery ids, or --all")
-            n = requeue(_db(appdb, warehouse), None if all_dead else list(ids or []), actor=_actor(user))
-        console.print(_t(f"✓ 已重新排队 {n} 条", f"✓ re-queued {n}", lg), highlight=False)
+        if not ids and not all_dead:
+            raise UserInputError("请给出投递编号，或用 --all", "give delivery ids, or --all")
+        n = requeue(_db(appdb, warehouse), None if all_dead else list(ids or []), actor=_actor(user))
+        console.print(t(f"✓ 已重新排队 {n} 条", f"✓ re-queued {n}", lg), highlight=False)
 
     @alerts.command("rules")
     def rules_cmd(
@@ -406,8 +425,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.alerts import load_rules
 
         lg = current_lang(lang)
-        with user_errors(lg):
-            rs = load_rules(rules)
+        rs = load_rules(rules)
         if as_json:
             print_json([r.to_dict() for r in rs])
             return
@@ -416,11 +434,20 @@ def register(app: typer.Typer) -> None:
                 {
                     "id": r.id,
                     "title": r.title.get(lg),
-                    "severity": r.severity,
-                    "owner": r.owner_role,
+                    "severity": _severity(r.severity, lg),
+                    "owner": role_name(r.owner_role, lg),
                     "params": ", ".join(f"{k}={v}" for k, v in r.params.items()),
                 }
                 for r in rs
             ],
             ["id", "title", "severity", "owner", "params"],
+            lg,
+            headers=[
+                t("规则代码", "Rule id", lg),
+                t("规则", "Rule", lg),
+                t("级别", "Severity", lg),
+                t("负责", "Owner", lg),
+                t("参数", "Parameters", lg),
+            ],
+            markup=True,
         )

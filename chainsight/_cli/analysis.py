@@ -12,18 +12,15 @@ from chainsight._cli._common import (
     JsonOption,
     LangOption,
     WarehouseOption,
+    command,
     console,
     current_lang,
-    fmt_money,
-    fmt_num2,
-    fmt_pct,
-    fmt_qty,
-    fmt_ratio,
     open_warehouse,
     print_json,
     show_frame,
+    t,
 )
-from chainsight.model import Text
+from chainsight.present import Unit, format_value, label
 
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Date to look from (YYYY-MM-DD); default: the latest snapshot.")
@@ -35,14 +32,15 @@ MonthsOption = Annotated[
 ]
 
 
-def _t(zh: str, en: str, lang: str) -> str:
-    return Text(zh, en).get(lang)
+def _money(value: float | None, lang: str) -> str:
+    """Money in a sentence: ¥253.8万 / ¥2.54M."""
+    return format_value(value, Unit.CNY, lang, compact=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add the analysis commands to ``app``."""
 
-    @app.command("expiry")
+    @command(app, "expiry")
     def expiry_cmd(
         as_of: AsOfOption = None,
         site: SiteOption = None,
@@ -55,10 +53,10 @@ def register(app: typer.Typer) -> None:
         lang: LangOption = None,
     ) -> None:
         """Lots by remaining shelf life, near-expiry flags, FEFO projection of unsold stock, and actions."""
-        from chainsight.analysis import ACTION_NAMES, STATES, expiry_report, lot_customers, near_expiry_bands
+        from chainsight.analysis import expiry_report, lot_customers, near_expiry_bands
 
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             if lot:
                 df = lot_customers(wh, lot, as_of=as_of, site=site)
                 if as_json:
@@ -78,8 +76,12 @@ def register(app: typer.Typer) -> None:
                         "eligible",
                     ],
                     lg,
-                    _t(f"批次 {lot} 的可接收客户", f"Who may receive lot {lot}", lg),
-                    fmt={"min_remaining_life_pct": fmt_pct, "delivery_pct": fmt_pct},
+                    t(f"批次 {lot} 的可接收客户", f"Who may receive lot {lot}", lg),
+                    fmt={
+                        "min_remaining_life_pct": "pct",
+                        "delivery_pct": "pct",
+                        "source": "kind:life_rule_source",
+                    },
                 )
                 return
             report = expiry_report(wh, as_of=as_of, site=site)
@@ -87,24 +89,24 @@ def register(app: typer.Typer) -> None:
             print_json(report.to_dict())
             return
         s = report.summary
+        as_of = s["as_of"]
         console.print(
-            _t(
-                f"[bold]{s['as_of']}[/bold]  批次 {s['lots']:,} · 库存 ¥{s['stock_value']:,.0f} · "
-                f"临期 {s['near_expiry_lots']} 批 ¥{s['near_expiry_value']:,.0f} · "
-                f"已过期 {s['expired_lots']} 批 ¥{s['expired_value']:,.0f} · "
-                f"预计过期未售 ¥{s['projected_unsold_value']:,.0f} · 措施可挽回 ¥{s['value_saved']:,.0f}",
-                f"[bold]{s['as_of']}[/bold]  lots {s['lots']:,} · stock ¥{s['stock_value']:,.0f} · "
-                f"near expiry {s['near_expiry_lots']} lots ¥{s['near_expiry_value']:,.0f} · "
-                f"expired {s['expired_lots']} lots ¥{s['expired_value']:,.0f} · "
-                f"projected unsold ¥{s['projected_unsold_value']:,.0f} · actions save ¥{s['value_saved']:,.0f}",
+            t(
+                f"[bold]{as_of}[/bold]  批次 {s['lots']:,} 个 · 库存 {_money(s['stock_value'], lg)} · "
+                f"临期 {s['near_expiry_lots']} 批 {_money(s['near_expiry_value'], lg)} · "
+                f"已过期 {s['expired_lots']} 批 {_money(s['expired_value'], lg)} · "
+                f"预计过期未售 {_money(s['projected_unsold_value'], lg)} · "
+                f"措施可挽回 {_money(s['value_saved'], lg)}",
+                f"[bold]{as_of}[/bold]  lots {s['lots']:,} · stock {_money(s['stock_value'], lg)} · "
+                f"near expiry {s['near_expiry_lots']} lots {_money(s['near_expiry_value'], lg)} · "
+                f"expired {s['expired_lots']} lots {_money(s['expired_value'], lg)} · "
+                f"projected unsold {_money(s['projected_unsold_value'], lg)} · "
+                f"actions save {_money(s['value_saved'], lg)}",
                 lg,
             ),
             highlight=False,
         )
-        names = {k: v.get(lg) for k, v in ACTION_NAMES.items()}
-        actions = report.actions.with_columns(
-            pl.col("action").replace_strict(names, default=pl.col("action"))
-        )
+        actions = report.actions
         show_frame(
             actions,
             [
@@ -123,21 +125,19 @@ def register(app: typer.Typer) -> None:
                 "value_saved",
             ],
             lg,
-            _t("有风险批次的建议措施(按可挽回金额排序)", "Actions for lots at risk (by value saved)", lg),
+            t("有风险批次的建议措施（按可挽回金额排序）", "Actions for lots at risk (by value saved)", lg),
             top,
             fmt={
-                "projected_unsold_qty": fmt_qty,
-                "action_qty": fmt_qty,
-                "value_at_stake": fmt_money,
-                "value_saved": fmt_money,
+                "projected_unsold_qty": "qty",
+                "action_qty": "qty",
+                "value_at_stake": "cny",
+                "value_saved": "cny",
+                "action": "kind:expiry_action",
             },
         )
         bands = {b.code: (b.label_zh if lg == "zh" else b.label_en) for b in near_expiry_bands()}
-        states = {k: v.get(lg) for k, v in STATES.items()}
         flagged = report.lots.filter(pl.col("state").is_in(["near_expiry", "expired"])).with_columns(
             pl.col("band").replace_strict(bands, default=pl.col("band")),
-            pl.col("state").replace_strict(states, default=pl.col("state")),
-            pl.col("eligible_channels").list.join(", "),
         )
         show_frame(
             flagged,
@@ -155,9 +155,9 @@ def register(app: typer.Typer) -> None:
                 "eligible_channels",
             ],
             lg,
-            _t("临期与过期批次", "Near-expiry and expired lots", lg),
+            t("临期与过期批次", "Near-expiry and expired lots", lg),
             top,
-            fmt={"remaining_pct": fmt_pct, "qty": fmt_qty, "value": fmt_money},
+            fmt={"remaining_pct": "pct", "qty": "qty", "value": "cny", "state": "kind:expiry_state"},
         )
         mats = report.lots.filter(
             pl.col("item_kind") != "product", pl.col("projected_unsold_qty").fill_null(0) > 1e-6
@@ -177,16 +177,16 @@ def register(app: typer.Typer) -> None:
                     "projected_unsold_value",
                 ],
                 lg,
-                _t(
+                t(
                     "生产计划用不完的原料与包材批次",
                     "Material lots production will not use before expiry",
                     lg,
                 ),
                 top,
-                fmt={"qty": fmt_qty, "projected_unsold_qty": fmt_qty, "projected_unsold_value": fmt_money},
+                fmt={"qty": "qty", "projected_unsold_qty": "qty", "projected_unsold_value": "cny"},
             )
 
-    @app.command("trace")
+    @command(app, "trace")
     def trace_cmd(
         lot: Annotated[str, typer.Argument(help="A finished-goods or material lot number.")],
         as_of: AsOfOption = None,
@@ -196,32 +196,26 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Trace a lot for a recall: backward to material lots and suppliers, forward to finished lots,
         the sites holding them and the customers who received them."""
-        from chainsight.analysis import TRACE_BASIS, trace
+        from chainsight.analysis import trace
 
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
-            t = trace(wh, lot, as_of=as_of)
+        with open_warehouse(warehouse) as wh:
+            tr = trace(wh, lot, as_of=as_of)
         if as_json:
-            print_json(t.to_dict())
+            print_json(tr.to_dict())
             return
-        kinds = {
-            "finished": Text("成品批次", "finished-goods lot"),
-            "material": Text("物料批次", "material lot"),
-            "both": Text("成品与物料批次", "finished-goods and material lot"),
-            "stock": Text("库存批次", "lot in stock"),
-        }
-        console.print(f"[bold]{lot}[/bold] — {kinds[t.kind].get(lg)}", highlight=False)
-        if t.produced_by.height:
+        console.print(f"[bold]{lot}[/bold] — {label('trace_kind', tr.kind, lg)}", highlight=False)
+        if tr.produced_by.height:
             show_frame(
-                t.produced_by,
+                tr.produced_by,
                 ["order_id", "site_id", "line_id", "sku", "status", "actual_end", "qty"],
                 lg,
-                _t("生产该批次的订单", "Made by", lg),
-                fmt={"qty": fmt_qty},
+                t("生产该批次的订单", "Made by", lg),
+                fmt={"qty": "qty", "status": "kind:production_status"},
             )
-        if t.materials.height:
+        if tr.materials.height:
             show_frame(
-                t.materials,
+                tr.materials,
                 [
                     "material_id",
                     "material_name",
@@ -234,32 +228,31 @@ def register(app: typer.Typer) -> None:
                     "qc_status",
                 ],
                 lg,
-                _t(
-                    "向后追溯:消耗的物料批次与供应商",
+                t(
+                    "向后追溯：消耗的物料批次与供应商",
                     "Backward: material lots consumed and their suppliers",
                     lg,
                 ),
-                fmt={"qty": fmt_qty},
+                fmt={"qty": "qty", "qc_status": "kind:qc_status"},
             )
-        if t.finished_lots.height:
+        if tr.finished_lots.height:
             show_frame(
-                t.finished_lots,
+                tr.finished_lots,
                 ["order_id", "site_id", "line_id", "sku", "lot_id", "material_qty", "qty", "actual_end"],
                 lg,
-                _t("向前追溯:用该批次生产的成品批次", "Forward: finished lots made with it", lg),
-                fmt={"qty": fmt_qty, "material_qty": fmt_qty},
+                t("向前追溯：用该批次生产的成品批次", "Forward: finished lots made with it", lg),
+                fmt={"qty": "qty", "material_qty": "qty"},
             )
-        if t.holdings.height:
+        if tr.holdings.height:
             show_frame(
-                t.holdings,
+                tr.holdings,
                 ["lot_id", "item_id", "site_id", "site_type", "first_seen", "last_seen", "qty_now"],
                 lg,
-                _t("所在地点", "Where it is (or was)", lg),
-                fmt={"qty_now": fmt_qty},
+                t("所在地点", "Where it is (or was)", lg),
+                fmt={"qty_now": "qty", "site_type": "kind:site_type"},
             )
-        if t.customers.height:
-            basis = {k: v.get(lg) for k, v in TRACE_BASIS.items()}
-            cust = t.customers.with_columns(pl.col("basis").replace_strict(basis, default=pl.col("basis")))
+        if tr.customers.height:
+            cust = tr.customers
             show_frame(
                 cust,
                 [
@@ -273,13 +266,13 @@ def register(app: typer.Typer) -> None:
                     "basis",
                 ],
                 lg,
-                _t("收货客户", "Customers who received it", lg),
-                fmt={"qty": fmt_qty},
+                t("收货客户", "Customers who received it", lg),
+                fmt={"qty": "qty", "basis": "kind:trace_basis"},
             )
-        for note in t.notes:
+        for note in tr.notes:
             console.print(f"[yellow]{note.get(lg)}[/yellow]", highlight=False)
 
-    @app.command("sell-through")
+    @command(app, "sell-through")
     def sell_through_cmd(
         as_of: AsOfOption = None,
         months: Annotated[
@@ -294,25 +287,25 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import sell_through
 
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             st = sell_through(wh, as_of=as_of, months=months)
         if as_json:
             print_json(st.to_dict())
             return
         flagged = st.customers.filter(pl.col("stuffing"))
+        stuffed_risk = _money(float(flagged["stuffing_at_risk_value"].sum()), lg)
+        above_cover = _money(float(st.customers["at_risk_value"].sum()), lg)
         console.print(
-            _t(
-                f"[bold]{st.start} – {st.as_of}[/bold]  压货客户 {flagged.height} 个,压货风险 "
-                f"¥{flagged['stuffing_at_risk_value'].sum():,.0f};渠道库存超过目标周数的金额合计 "
-                f"¥{st.customers['at_risk_value'].sum():,.0f}",
-                f"[bold]{st.start} – {st.as_of}[/bold]  {flagged.height} customer(s) stuffed, "
-                f"¥{flagged['stuffing_at_risk_value'].sum():,.0f} at risk; channel stock above target cover "
-                f"¥{st.customers['at_risk_value'].sum():,.0f} in all",
+            t(
+                f"[bold]{st.start} – {st.as_of}[/bold]  压货客户 {flagged.height} 个，压货风险 {stuffed_risk}；"
+                f"渠道库存超过目标周数的金额合计 {above_cover}",
+                f"[bold]{st.start} – {st.as_of}[/bold]  {flagged.height} customer(s) stuffed, {stuffed_risk} at "
+                f"risk; channel stock above target cover {above_cover} in all",
                 lg,
             ),
             highlight=False,
         )
-        cust = st.customers.with_columns(pl.col("stuffed_skus").list.join(", "))
+        cust = st.customers
         show_frame(
             cust,
             [
@@ -329,16 +322,16 @@ def register(app: typer.Typer) -> None:
                 "at_risk_value",
             ],
             lg,
-            _t("客户进销存", "Customers: sell-in, sell-out, channel stock", lg),
+            t("客户进销存", "Customers: sell-in, sell-out, channel stock", lg),
             top,
             fmt={
-                "sell_in_qty": fmt_qty,
-                "sell_out_qty": fmt_qty,
-                "channel_stock": fmt_qty,
-                "ratio": fmt_ratio,
-                "weeks_of_cover": fmt_ratio,
-                "stuffing_at_risk_value": fmt_money,
-                "at_risk_value": fmt_money,
+                "sell_in_qty": "qty",
+                "sell_out_qty": "qty",
+                "channel_stock": "qty",
+                "ratio": "x",
+                "weeks_of_cover": "num1",
+                "stuffing_at_risk_value": "cny",
+                "at_risk_value": "cny",
             },
         )
         stuffed = st.pairs.filter(pl.col("stuffing"))
@@ -359,19 +352,19 @@ def register(app: typer.Typer) -> None:
                     "at_risk_value",
                 ],
                 lg,
-                _t("压货明细(客户 × SKU)", "Stuffing by customer × SKU", lg),
+                t("压货明细（客户 × SKU）", "Stuffing by customer × SKU", lg),
                 top,
                 fmt={
-                    "run_ratio": fmt_ratio,
-                    "run_excess_qty": fmt_qty,
-                    "channel_stock": fmt_qty,
-                    "weeks_of_cover": fmt_ratio,
-                    "at_risk_qty": fmt_qty,
-                    "at_risk_value": fmt_money,
+                    "run_ratio": "x",
+                    "run_excess_qty": "qty",
+                    "channel_stock": "qty",
+                    "weeks_of_cover": "num1",
+                    "at_risk_qty": "qty",
+                    "at_risk_value": "cny",
                 },
             )
 
-    @app.command("suppliers")
+    @command(app, "suppliers")
     def suppliers_cmd(
         as_of: AsOfOption = None,
         months: MonthsOption = None,
@@ -384,16 +377,21 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import supplier_performance
 
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             rep = supplier_performance(wh, as_of=as_of, months=months)
         if as_json:
             print_json(rep.to_dict())
             return
         late = rep.suppliers.filter(pl.col("flag_late"))
-        names = ", ".join(f"{r['supplier_id']} {r['name']} ({r['late_share']:.0%})" for r in late.to_dicts())
+        sep = "、" if lg == "zh" else ", "
+        names = sep.join(
+            f"{r['supplier_id']} {r['name']}{t('（', ' (', lg)}{format_value(r['late_share'], Unit.PCT, lg)}"
+            f"{t('）', ')', lg)}"
+            for r in late.to_dicts()
+        )
         console.print(
-            _t(
-                f"[bold]截至 {rep.as_of}[/bold]  迟到预警供应商:{names or '无'}",
+            t(
+                f"[bold]截至 {rep.as_of}[/bold]  迟到预警供应商：{names or '无'}",
                 f"[bold]as of {rep.as_of}[/bold]  suppliers flagged late: {names or 'none'}",
                 lg,
             ),
@@ -417,18 +415,18 @@ def register(app: typer.Typer) -> None:
                 "flag_late",
             ],
             lg,
-            _t("供应商表现(最差在前)", "Suppliers, worst first", lg),
+            t("供应商表现（最差在前）", "Suppliers, worst first", lg),
             top,
             fmt={
-                "otif": fmt_pct,
-                "on_time_rate": fmt_pct,
-                "in_full_rate": fmt_pct,
-                "late_share": fmt_pct,
-                "avg_delay_when_late": fmt_ratio,
-                "lead_time_mean": fmt_ratio,
-                "lead_time_std": fmt_ratio,
-                "lead_time_p90": fmt_ratio,
-                "ppv_pct": fmt_pct,
+                "otif": "pct",
+                "on_time_rate": "pct",
+                "in_full_rate": "pct",
+                "late_share": "pct",
+                "avg_delay_when_late": "num1",
+                "lead_time_mean": "num1",
+                "lead_time_std": "num1",
+                "lead_time_p90": "num1",
+                "ppv_pct": "pct",
             },
         )
         show_frame(
@@ -445,17 +443,18 @@ def register(app: typer.Typer) -> None:
                 "next_promised",
             ],
             lg,
-            _t("物料可用天数(最少在前)", "Material coverage, shortest first", lg),
+            t("物料可用天数（最少在前）", "Material coverage, shortest first", lg),
             top,
             fmt={
-                "stock_qty": fmt_qty,
-                "daily_use": fmt_qty,
-                "coverage_days": fmt_ratio,
-                "open_po_qty": fmt_qty,
+                "stock_qty": "qty",
+                "daily_use": "qty",
+                "coverage_days": "num1",
+                "open_po_qty": "qty",
+                "type": "kind:material_type",
             },
         )
 
-    @app.command("production")
+    @command(app, "production")
     def production_cmd(
         as_of: AsOfOption = None,
         months: MonthsOption = None,
@@ -467,7 +466,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.analysis import production_performance
 
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             rep = production_performance(wh, as_of=as_of, months=months or 12)
         if as_json:
             print_json(rep.to_dict())
@@ -492,20 +491,20 @@ def register(app: typer.Typer) -> None:
                 "flag_attainment",
             ],
             lg,
-            _t("产线表现(最差在前)", "Production lines, worst first", lg),
+            t("产线表现（最差在前）", "Production lines, worst first", lg),
             fmt={
-                "plan_attainment": fmt_pct,
-                "schedule_adherence": fmt_pct,
-                "yield": fmt_pct,
-                "bom_yield": fmt_pct,
-                "yield_gap": fmt_pct,
-                "lost_units": fmt_qty,
-                "lost_value": fmt_money,
-                "utilization": fmt_pct,
+                "plan_attainment": "pct",
+                "schedule_adherence": "pct",
+                "yield": "pct",
+                "bom_yield": "pct",
+                "yield_gap": "pct",
+                "lost_units": "qty",
+                "lost_value": "cny",
+                "utilization": "pct",
             },
         )
 
-    @app.command("bullwhip")
+    @command(app, "bullwhip")
     def bullwhip_cmd(
         as_of: AsOfOption = None,
         weeks: Annotated[int, typer.Option("--weeks", help="Weeks of history.")] = 52,
@@ -516,22 +515,18 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Variance amplification per SKU from consumer demand to sell-in and production, and per material
         from consumption to purchases."""
-        from chainsight.analysis import STAGE_NAMES, bullwhip
+        from chainsight.analysis import bullwhip
 
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             b = bullwhip(wh, as_of=as_of, weeks=weeks)
         if as_json:
             print_json(b.to_dict())
             return
-        stages = {k: v.get(lg) for k, v in STAGE_NAMES.items()}
-        skus = b.skus.with_columns(
-            pl.col("worst_stage").replace_strict(stages, default=pl.col("worst_stage"))
-        )
-        f = {c: fmt_num2 for c in ("consumer_cv2", "sell_in_cv2", "production_cv2")}
-        f |= {
-            c: fmt_ratio for c in ("sell_in_amplification", "production_amplification", "total_amplification")
-        }
+        skus = b.skus
+        f = {c: "num2" for c in ("consumer_cv2", "sell_in_cv2", "production_cv2")}
+        f |= {c: "x" for c in ("sell_in_amplification", "production_amplification", "total_amplification")}
+        f["worst_stage"] = "kind:flow_stage"
         show_frame(
             skus,
             [
@@ -545,7 +540,7 @@ def register(app: typer.Typer) -> None:
                 "worst_stage",
             ],
             lg,
-            _t(f"牛鞭效应 {b.start} – {b.end}(按周)", f"Bullwhip, weekly, {b.start} – {b.end}", lg),
+            t(f"牛鞭效应 {b.start} 至 {b.end}（按周）", f"Bullwhip, weekly, {b.start} – {b.end}", lg),
             top,
             fmt=f,
         )
@@ -553,12 +548,12 @@ def register(app: typer.Typer) -> None:
             b.materials,
             ["material_id", "consumption_cv2", "purchases_cv2", "purchase_amplification"],
             lg,
-            _t("物料:采购相对消耗的放大", "Materials: purchases against consumption", lg),
+            t("物料：采购相对消耗的放大", "Materials: purchases against consumption", lg),
             top,
-            fmt={"consumption_cv2": fmt_num2, "purchases_cv2": fmt_num2, "purchase_amplification": fmt_ratio},
+            fmt={"consumption_cv2": "num2", "purchases_cv2": "num2", "purchase_amplification": "x"},
         )
 
-    @app.command("flow")
+    @command(app, "flow")
     def flow_cmd(
         sku: Annotated[str, typer.Argument(help="The SKU to follow from materials to consumers.")],
         as_of: AsOfOption = None,
@@ -567,21 +562,25 @@ def register(app: typer.Typer) -> None:
         lang: LangOption = None,
     ) -> None:
         """One SKU end to end: materials, plants, DCs, channel stock and consumer demand in days of cover."""
-        from chainsight.analysis import STAGE_NAMES, flow
+        from chainsight.analysis import flow
 
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             f = flow(wh, sku, as_of=as_of)
         if as_json:
             print_json(f.to_dict())
             return
-        stages = {k: v.get(lg) for k, v in STAGE_NAMES.items()}
         show_frame(
-            f.stages.with_columns(pl.col("stage").replace_strict(stages, default=pl.col("stage"))),
+            f.stages,
             ["stage", "stock_qty", "daily_flow", "days_of_cover"],
             lg,
-            _t(f"{sku} 全链路({f.as_of})", f"{sku} end to end ({f.as_of})", lg),
-            fmt={"stock_qty": fmt_qty, "daily_flow": fmt_qty, "days_of_cover": fmt_ratio},
+            t(f"{sku} 全链路（{f.as_of}）", f"{sku} end to end ({f.as_of})", lg),
+            fmt={
+                "stock_qty": "qty",
+                "daily_flow": "qty",
+                "days_of_cover": "num1",
+                "stage": "kind:flow_stage",
+            },
         )
         show_frame(
             f.materials,
@@ -597,13 +596,13 @@ def register(app: typer.Typer) -> None:
                 "units_covered",
             ],
             lg,
-            _t("物料", "Materials", lg),
+            t("物料", "Materials", lg),
             fmt={
-                "qty_per_unit": fmt_qty,
-                "stock_qty": fmt_qty,
-                "daily_use": fmt_qty,
-                "coverage_days": fmt_ratio,
-                "open_po_qty": fmt_qty,
-                "units_covered": fmt_qty,
+                "qty_per_unit": "qty",
+                "stock_qty": "qty",
+                "daily_use": "qty",
+                "coverage_days": "num1",
+                "open_po_qty": "qty",
+                "units_covered": "qty",
             },
         )

@@ -3,13 +3,15 @@ over chainsight.analysis.channels. Each prints a readable table, or with ``--jso
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import polars as pl
 import typer
 
 from chainsight._cli._common import (
+    App,
+    Format,
     JsonOption,
     LangOption,
     WarehouseOption,
@@ -18,6 +20,7 @@ from chainsight._cli._common import (
     open_warehouse,
     print_json,
     print_table,
+    t,
 )
 from chainsight.analysis.channels import (
     Finding,
@@ -28,6 +31,8 @@ from chainsight.analysis.channels import (
     geographic_reach,
     price_conflicts,
 )
+from chainsight.metrics import DIMENSIONS
+from chainsight.present import DIMENSION_KINDS, Unit, format_month, format_value, label
 
 __all__ = ["register"]
 
@@ -36,20 +41,37 @@ def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
     return df.to_dicts() if not df.is_empty() else []
 
 
-def _fmt(df: pl.DataFrame, pct: Sequence[str] = (), money: Sequence[str] = ()) -> list[dict[str, Any]]:
-    rows = _records(df)
+def _channel_names(wh: Any) -> dict[str, str]:
+    """Channel ids by their names (master data), so a table shows 天猫旗舰店 beside tmall."""
+    rows = wh.table("channels").select("channel_id", "name").to_pyarrow().to_pylist()
+    return {r["channel_id"]: r["name"] for r in rows if r.get("name")}
+
+
+def _named(names: dict[str, str], lang: str) -> Callable[[Any], str]:
+    def fmt(code: Any) -> str:
+        if code is None:
+            return "—"
+        name = names.get(code)
+        return f"{name}（{code}）" if name and lang == "zh" else f"{name} ({code})" if name else str(code)
+
+    return fmt
+
+
+def _signed_pct(lang: str) -> Format:
+    return lambda v: format_value(v, Unit.PCT, lang, signed=True)
+
+
+def _member_fmt(rows: list[dict[str, Any]], names: dict[str, str], lang: str) -> None:
+    """Growth and relation tables: a member is named by its dimension (线上, 天猫旗舰店（tmall）)."""
+    channel = _named(names, lang)
     for r in rows:
-        for c in pct:
-            if r.get(c) is not None:
-                r[c] = (
-                    f"{r[c] * 100:+.1f}%"
-                    if c not in ("share", "online_share", "offline_share")
-                    else f"{r[c]:.1%}"
-                )
-        for c in money:
-            if r.get(c) is not None:
-                r[c] = f"{r[c]:,.0f}"
-    return rows
+        dim, member = r.get("dimension"), r.get("member")
+        if isinstance(dim, str) and dim in DIMENSION_KINDS:
+            r["member"] = label(DIMENSION_KINDS[dim], member, lang)
+        elif dim == "channel":
+            r["member"] = channel(member)
+        if dim in DIMENSIONS:
+            r["dimension"] = DIMENSIONS[dim].get(lang)
 
 
 def _findings(findings: list[Finding], lang: str) -> None:
@@ -58,15 +80,9 @@ def _findings(findings: list[Finding], lang: str) -> None:
         console.print(f"[{colour}]•[/] {f.text(lang)}", highlight=False)
 
 
-def _t(zh: str, en: str, lang: str) -> str:
-    return zh if lang == "zh" else en
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``channels`` command group to ``app``."""
-    grp = typer.Typer(
-        help="Online vs offline: mix, relation, cannibalisation, price conflicts, assortment, reach."
-    )
+    grp = App(help="Online vs offline: mix, relation, cannibalisation, price conflicts, assortment, reach.")
     app.add_typer(grp, name="channels")
 
     @grp.command("price-conflicts")
@@ -75,8 +91,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Online shops selling below the offline floor price: weeks, volume, margin leakage."""
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             pc = price_conflicts(wh)
+            names = _channel_names(wh)
         if json:
             print_json(
                 {
@@ -100,23 +117,20 @@ def register(app: typer.Typer) -> None:
             "margin_leakage",
             "gap_to_distributor",
         ]
-        heads_zh = [
-            "平台",
-            "店铺",
-            "SKU",
-            "周数",
-            "数量",
-            "实际均价",
-            "限价",
-            "低于限价",
-            "少收(元)",
-            "低于经销价(元)",
-        ]
         print_table(
-            _fmt(pc.summary, pct=["below_floor_pct"], money=["margin_leakage", "gap_to_distributor"]),
+            _records(pc.summary),
             cols,
-            title=_t("线上低于线下限价", "Online prices below the offline floor", lg),
-            headers=heads_zh if lg == "zh" else None,
+            lg,
+            title=t("线上低于线下限价", "Online prices below the offline floor", lg),
+            formats={
+                "channel_id": _named(names, lg),
+                "qty": "qty",
+                "effective_price": "num2",
+                "floor_price": "num2",
+                "below_floor_pct": "pct",
+                "margin_leakage": "cny",
+                "gap_to_distributor": "cny",
+            },
         )
         _findings(pc.findings, lg)
 
@@ -135,7 +149,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Does an online promotion cut (cannibalise) or lift offline sell-out, per province? Effect, 95% CI."""
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             e = cross_channel_effects(wh, treatment=treatment)
         if json:
             print_json(
@@ -147,16 +161,19 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
-        df = e.provinces
-        if not df.is_empty():
-            df = df.with_columns(verdict=pl.col("verdict_zh") if lg == "zh" else pl.col("verdict_en"))
-        cols = ["province", "effect", "ci_low", "ci_high", "next_week_effect", "verdict", "skus", "weeks"]
-        heads = ["省份", "效应", "95%下限", "95%上限", "次周效应", "结论", "SKU数", "周数"]
+        effect = _signed_pct(lg)
         print_table(
-            _fmt(df, pct=["effect", "ci_low", "ci_high", "next_week_effect"]),
-            cols,
-            title=_t("线上促销对本省线下动销的影响", "Effect of online promotions on offline sell-out", lg),
-            headers=heads if lg == "zh" else None,
+            _records(e.provinces),
+            ["province", "effect", "ci_low", "ci_high", "next_week_effect", "verdict", "skus", "weeks"],
+            lg,
+            title=t("线上促销对本省线下动销的影响", "Effect of online promotions on offline sell-out", lg),
+            formats={
+                "effect": effect,
+                "ci_low": effect,
+                "ci_high": effect,
+                "next_week_effect": effect,
+                "verdict": "kind:effect_verdict",
+            },
         )
         _findings(e.findings, lg)
 
@@ -166,8 +183,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Correlation of detrended, deseasonalised weekly online and offline sales, with CI and lead/lag."""
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             r = channel_relation(wh)
+            names = _channel_names(wh)
         if json:
             print_json(
                 {
@@ -177,6 +195,8 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
+        rows = _records(r.groups)
+        _member_fmt(rows, names, lg)
         cols = [
             "dimension",
             "member",
@@ -188,15 +208,28 @@ def register(app: typer.Typer) -> None:
             "best_lag_corr",
             "reading",
         ]
-        print_table(_records(r.groups), cols, title=_t("线上线下关系", "Online–offline relation", lg))
+        print_table(
+            rows,
+            cols,
+            lg,
+            title=t("线上线下关系", "Online–offline relation", lg),
+            formats={
+                "corr": "num2",
+                "ci_low": "num2",
+                "ci_high": "num2",
+                "best_lag_corr": "num2",
+                "reading": "kind:relation_reading",
+            },
+        )
         _findings(r.findings, lg)
 
     @grp.command("mix")
     def mix_cmd(warehouse: WarehouseOption = None, json: JsonOption = False, lang: LangOption = None) -> None:
         """Channel mix by month and growth (last 12 months vs a year earlier) by channel, province and SKU."""
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             m = channel_mix(wh)
+            names = _channel_names(wh)
         if json:
             print_json(
                 {
@@ -211,19 +244,44 @@ def register(app: typer.Typer) -> None:
             return
         last = m.mix.filter(pl.col("period") == m.mix["period"].max()) if not m.mix.is_empty() else m.mix
         print_table(
-            _fmt(last, pct=["share"], money=["net_sales"]),
+            _records(last),
             ["period", "channel_kind", "channel", "net_sales", "share"],
-            title=_t("最近一期渠道结构", "Channel mix, latest period", lg),
+            lg,
+            title=t("最近一期渠道结构", "Channel mix, latest period", lg),
+            formats={
+                "period": lambda v: format_month(v, lg),
+                "channel_kind": "kind:channel_kind",
+                "channel": _named(names, lg),
+                "net_sales": "cny",
+                "share": "pct",
+            },
         )
         g = (
             m.growth.filter(pl.col("dimension").is_in(["channel_kind", "channel"]))
             if not m.growth.is_empty()
             else m.growth
         )
+        rows = _records(g)
+        _member_fmt(rows, names, lg)
         print_table(
-            _fmt(g, pct=["contribution"], money=["current", "prior", "change"]),
+            rows,
             ["dimension", "member", "current", "prior", "change", "contribution"],
-            title=_t("增长分解(近12个月同比)", "Growth decomposition (last 12 months, YoY)", lg),
+            lg,
+            title=t("增长分解（近 12 个月同比）", "Growth decomposition (last 12 months, YoY)", lg),
+            headers=[
+                t("维度", "Dimension", lg),
+                t("成员", "Member", lg),
+                t("近 12 个月", "Last 12 months", lg),
+                t("上年同期", "A year earlier", lg),
+                t("变化", "Change", lg),
+                t("对增长的贡献", "Contribution to growth", lg),
+            ],
+            formats={
+                "current": "cny",
+                "prior": "cny",
+                "change": lambda v: format_value(v, Unit.CNY, lg, signed=True),
+                "contribution": _signed_pct(lg),
+            },
         )
         _findings(m.findings, lg)
 
@@ -233,7 +291,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """SKUs sold online only, offline only, or in both, and how each group performs."""
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             a = assortment_overlap(wh)
         if json:
             print_json(
@@ -244,15 +302,18 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
-        df = (
-            a.groups.with_columns(group=pl.col("group_zh") if lg == "zh" else pl.col("group_en"))
-            if not a.groups.is_empty()
-            else a.groups
-        )
         print_table(
-            _fmt(df, pct=["share"], money=["online_amount", "offline_amount", "per_sku"]),
+            _records(a.groups),
             ["group", "skus", "online_amount", "offline_amount", "share", "per_sku"],
-            title=_t("线上线下品项重合", "Assortment overlap", lg),
+            lg,
+            title=t("线上线下品项重合", "Assortment overlap", lg),
+            formats={
+                "group": "kind:assortment_group",
+                "online_amount": "cny",
+                "offline_amount": "cny",
+                "share": "pct",
+                "per_sku": "cny",
+            },
         )
         _findings(a.findings, lg)
 
@@ -262,7 +323,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Provinces with online buyers but thin offline distribution (white space), and where both are strong."""
         lg = current_lang(lang)
-        with open_warehouse(warehouse, lg) as wh:
+        with open_warehouse(warehouse) as wh:
             r = geographic_reach(wh)
         if json:
             print_json(
@@ -273,13 +334,8 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
-        df = (
-            r.provinces.with_columns(**{"class": pl.col("class_zh") if lg == "zh" else pl.col("class_en")})
-            if not r.provinces.is_empty()
-            else r.provinces
-        )
         print_table(
-            _fmt(df, pct=["online_share", "offline_share"], money=["online_amount", "offline_amount"]),
+            _records(r.provinces),
             [
                 "province",
                 "online_amount",
@@ -290,6 +346,14 @@ def register(app: typer.Typer) -> None:
                 "offline_share",
                 "class",
             ],
-            title=_t("地域覆盖与空白市场", "Geographic reach and white space", lg),
+            lg,
+            title=t("地域覆盖与空白市场", "Geographic reach and white space", lg),
+            formats={
+                "online_amount": "cny",
+                "offline_amount": "cny",
+                "online_share": "pct",
+                "offline_share": "pct",
+                "class": "kind:reach_class",
+            },
         )
         _findings(r.findings, lg)

@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from chainsight._cli._common import JsonOption, WarehouseOption, console, print_json
+from chainsight._cli._common import (
+    App,
+    JsonOption,
+    LangOption,
+    WarehouseOption,
+    console,
+    current_lang,
+    print_json,
+    t,
+)
 
 AppDbOption = Annotated[
     str | None,
@@ -27,7 +36,7 @@ def _url(appdb: str | None, warehouse: str | None) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add the ``db`` group to ``app``."""
-    db = typer.Typer(
+    db = App(
         help="The app database (users, sessions, tokens, audit log, alert states): schema migrations. "
         "The server upgrades it on start unless CHAINSIGHT_APPDB_AUTO_UPGRADE=0.",
         no_args_is_help=True,
@@ -36,7 +45,10 @@ def register(app: typer.Typer) -> None:
 
     @db.command("current")
     def current(
-        json_out: JsonOption = False, warehouse: WarehouseOption = None, appdb: AppDbOption = None
+        json_out: JsonOption = False,
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+        lang: LangOption = None,
     ) -> None:
         """The database's revision, the newest one this Chainsight knows, and what is pending."""
         from chainsight.appdb import _migrate as m
@@ -56,14 +68,28 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(info)
             return
+        lg = current_lang(lang)
+        empty = t("（空）", "(empty)", lg)
         console.print(f"{info['appdb']}", highlight=False)
-        console.print(f"current: {info['current'] or '(empty)'}   head: {info['head']}", highlight=False)
+        console.print(
+            t(
+                f"当前版本：{info['current'] or empty}   最新版本：{info['head']}",
+                f"current: {info['current'] or empty}   head: {info['head']}",
+                lg,
+            ),
+            highlight=False,
+        )
         if info["pending"]:
+            pending = ", ".join(info["pending"])
             console.print(
-                f"[yellow]pending: {', '.join(info['pending'])} — run: chainsight db upgrade[/yellow]"
+                t(
+                    f"[yellow]待执行：{pending} — 运行：chainsight db upgrade[/yellow]",
+                    f"[yellow]pending: {pending} — run: chainsight db upgrade[/yellow]",
+                    lg,
+                )
             )
         else:
-            console.print("[green]up to date / 已是最新[/green]")
+            console.print(t("[green]已是最新[/green]", "[green]up to date[/green]", lg))
 
     @db.command("upgrade")
     def upgrade(
@@ -81,7 +107,11 @@ def register(app: typer.Typer) -> None:
             after = m.upgrade(engine, to)
         finally:
             engine.dispose()
-        console.print(f"✓ app database {before or '(empty)'} → {after}", highlight=False)
+        empty = t("（空）", "(empty)", current_lang())
+        console.print(
+            f"✓ {t('应用数据库', 'app database', current_lang())} {before or empty} → {after}",
+            highlight=False,
+        )
 
     @db.command("downgrade")
     def downgrade(
@@ -101,7 +131,11 @@ def register(app: typer.Typer) -> None:
             after = m.downgrade(engine, to)
         finally:
             engine.dispose()
-        console.print(f"✓ app database {before or '(empty)'} → {after or '(empty)'}", highlight=False)
+        empty = t("（空）", "(empty)", current_lang())
+        console.print(
+            f"✓ {t('应用数据库', 'app database', current_lang())} {before or empty} → {after or empty}",
+            highlight=False,
+        )
 
     @db.command("check")
     def check() -> None:

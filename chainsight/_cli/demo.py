@@ -13,6 +13,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from chainsight._cli._common import (
+    App,
     JsonOption,
     LangOption,
     WarehouseOption,
@@ -21,6 +22,7 @@ from chainsight._cli._common import (
     err_console,
     print_json,
     print_table,
+    t,
 )
 
 ScaleOption = Annotated[
@@ -70,71 +72,66 @@ def _generate(out: Path, scale: str, seed: int, as_json: bool, lang: str | None)
     if as_json:
         print_json(data)
         return
-    zh = current_lang(lang) == "zh"
+    lg = current_lang(lang)
     print_table(
         [dict(entity=e.entity, file=e.file, mapping=e.mapping, rows=e.rows) for e in manifest.files],
         ["entity", "file", "mapping", "rows"],
-        title=(
-            "演示公司 鲜源食品 — 导出文件" if zh else "Demo company 鲜源食品 (XianYuan Foods) — export files"
-        ),
-        headers=(["实体", "文件", "映射", "行数"] if zh else None),
+        lg,
+        title=t("演示公司 鲜源食品 — 导出文件", "Demo company 鲜源食品 (XianYuan Foods) — export files", lg),
     )
     facts = f"{manifest.fact_rows:,}"
-    if zh:
-        console.print(
-            f"已写入 {out}:{len(manifest.files)} 个文件,事实行 {facts},用时 {seconds} 秒。"
-            f"预埋的业务问题和脏数据见 {out / 'truth.json'}"
-        )
-    else:
-        console.print(
+    console.print(
+        t(
+            f"已写入 {out}：{len(manifest.files)} 个文件，事实行 {facts}，用时 {seconds} 秒。"
+            f"预埋的业务问题和脏数据见 {out / 'truth.json'}",
             f"Wrote {len(manifest.files)} files to {out}: {facts} fact rows in {seconds}s. "
-            f"Planted problems and dirty rows: {out / 'truth.json'}"
-        )
+            f"Planted problems and dirty rows: {out / 'truth.json'}",
+            lg,
+        ),
+        highlight=False,
+    )
 
 
 def _print_run(summary: dict[str, Any], lang: str | None) -> None:
-    zh = current_lang(lang) == "zh"
+    lg = current_lang(lang)
     cols = ["entity", "files", "rows_read", "rows_loaded", "rows_updated", "rows_duplicate", "rows_rejected"]
-    rows = [*summary["entities"], dict(entity="total" if not zh else "合计", **summary["totals"])]
+    rows = [*summary["entities"], dict(entity=t("合计", "total", lg), **summary["totals"])]
     print_table(
         rows,
         cols,
-        title=(
-            f"演示公司已加载到 {summary['warehouse']}"
-            if zh
-            else f"Demo company loaded into {summary['warehouse']}"
-        ),
-        headers=(
-            ["实体", "文件", "读取", "新增", "更新", "重复", "拒绝"]
-            if zh
-            else ["entity", "files", "read", "loaded", "updated", "duplicate", "rejected"]
+        lg,
+        title=t(
+            f"演示公司已加载到 {summary['warehouse']}", f"Demo company loaded into {summary['warehouse']}", lg
         ),
     )
     rj = summary["rejects"]
     if rj["match"]:
-        msg = (
-            f"[green]✓[/green] 预埋的 {rj['expected']} 行脏数据全部被拒绝,原因正确;没有其他行被拒绝。"
-            if zh
-            else f"[green]✓[/green] exactly the {rj['expected']} planted bad rows were rejected, with the right reasons."
+        msg = t(
+            f"[green]✓[/green] 预埋的 {rj['expected']} 行脏数据全部被拒绝，原因正确；没有其他行被拒绝。",
+            f"[green]✓[/green] exactly the {rj['expected']} planted bad rows were rejected, with the right reasons.",
+            lg,
         )
     else:
-        msg = (
-            f"[yellow]![/yellow] 拒绝行与预埋不一致:意外 {len(rj['unexpected'])} 行,遗漏 {len(rj['missing'])} 行"
-            if zh
-            else f"[yellow]![/yellow] rejects differ from the planted ones: {len(rj['unexpected'])} "
-            f"unexpected, {len(rj['missing'])} missing"
+        msg = t(
+            f"[yellow]![/yellow] 拒绝行与预埋不一致：意外 {len(rj['unexpected'])} 行，遗漏 {len(rj['missing'])} 行",
+            f"[yellow]![/yellow] rejects differ from the planted ones: {len(rj['unexpected'])} "
+            f"unexpected, {len(rj['missing'])} missing",
+            lg,
         )
-    console.print(msg)
-    gen = "reused" if not summary["generated"] else f"{summary['generate_seconds']}s"
-    if zh:
-        console.print(
-            f"生成:{'沿用已有文件' if not summary['generated'] else str(summary['generate_seconds']) + ' 秒'};"
-            f"加载:{summary['load_seconds']} 秒。查看拒绝行:chainsight rejects;数据概况:chainsight status"
-        )
-    else:
-        console.print(
-            f"Generate: {gen}; load: {summary['load_seconds']}s. Next: chainsight status · chainsight rejects"
-        )
+    console.print(msg, highlight=False)
+    gen = (
+        t("沿用已有文件", "reused", lg)
+        if not summary["generated"]
+        else t(f"{summary['generate_seconds']} 秒", f"{summary['generate_seconds']}s", lg)
+    )
+    console.print(
+        t(
+            f"生成：{gen}；加载：{summary['load_seconds']} 秒。查看拒绝行：chainsight rejects；数据概况：chainsight status",
+            f"Generate: {gen}; load: {summary['load_seconds']}s. Next: chainsight status · chainsight rejects",
+            lg,
+        ),
+        highlight=False,
+    )
 
 
 def _run_pipeline(folder: Path, wh_path: str | Path, as_json: bool, lang: str) -> Any:
@@ -163,7 +160,7 @@ def _run_pipeline(folder: Path, wh_path: str | Path, as_json: bool, lang: str) -
 
 def register(app: typer.Typer) -> None:
     """Add the ``demo`` command group to ``app``."""
-    demo = typer.Typer(
+    demo = App(
         name="demo",
         help="A realistic demo company (鲜源食品, a Chinese food & beverage maker) as ERP exports, with planted "
         "problems described in truth.json.",

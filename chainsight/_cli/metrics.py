@@ -11,15 +11,18 @@ from typing import Annotated, Any
 import typer
 
 from chainsight._cli._common import (
+    App,
     JsonOption,
     LangOption,
     WarehouseOption,
+    command,
     console,
     current_lang,
     open_warehouse,
     print_json,
     print_table,
-    user_errors,
+    role_name,
+    t,
 )
 from chainsight._errors import UserInputError
 from chainsight.metrics import (
@@ -31,13 +34,18 @@ from chainsight.metrics import (
     Grain,
     Metric,
     Scope,
-    Unit,
     compile_sql,
     explain,
-    format_change,
-    format_value,
     load_catalog,
     query,
+)
+from chainsight.present import (
+    DIMENSION_KINDS,
+    Unit,
+    format_change,
+    format_period,
+    format_value,
+    label,
 )
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="Output: table, json or csv.")]
@@ -61,7 +69,7 @@ def _pairs(items: list[str] | None, option: str) -> dict[str, list[str]]:
         dim, sep, value = item.partition("=")
         if not sep or not dim.strip() or not value.strip():
             raise UserInputError(
-                f"{option} 需要 维度=值,收到 “{item}”", f"{option} needs DIM=VALUE, got '{item}'"
+                f"{option} 需要 维度=值，收到“{item}”", f"{option} needs DIM=VALUE, got '{item}'"
             )
         out.setdefault(dim.strip(), []).extend(v.strip() for v in value.split(",") if v.strip())
     return out
@@ -85,9 +93,7 @@ def _metric_record(m: Metric) -> dict[str, Any]:
 
 def register(app: typer.Typer) -> None:
     """Add the ``metrics`` group (list, show, query) and the top-level ``explain`` command to ``app``."""
-    metrics_app = typer.Typer(
-        help="The metric catalog: list, show and query governed metrics.", no_args_is_help=True
-    )
+    metrics_app = App(help="The metric catalog: list, show and query governed metrics.", no_args_is_help=True)
     app.add_typer(metrics_app, name="metrics")
 
     @metrics_app.command("list")
@@ -102,18 +108,24 @@ def register(app: typer.Typer) -> None:
             {
                 "name": m.name,
                 "label": m.label.get(language),
-                "unit": m.unit.value,
+                "unit": label("unit", m.unit.value, language),
                 "description": m.description.get(language),
-                "dimensions": ", ".join(sorted(m.dimensions)),
+                "dimensions": _dimension_names(m.dimensions, language),
             }
             for m in catalog
         ]
-        headers = (
-            ["指标", "名称", "单位", "说明", "维度"]
-            if language == "zh"
-            else ["metric", "label", "unit", "description", "dimensions"]
+        print_table(
+            rows,
+            ["name", "label", "unit", "description", "dimensions"],
+            language,
+            headers=[
+                t("指标", "metric", language),
+                t("名称", "label", language),
+                t("单位", "unit", language),
+                t("说明", "description", language),
+                t("维度", "dimensions", language),
+            ],
         )
-        print_table(rows, ["name", "label", "unit", "description", "dimensions"], headers=headers)
 
     @metrics_app.command("show")
     def show_cmd(
@@ -123,29 +135,34 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """One metric: its definition, the formula in words, and the SQL it compiles to."""
         language = current_lang(lang)
-        with user_errors(language):
-            m = load_catalog().get(name)
-            grain = None if all(s.entity == "lines" for s in m.sources) else "month"
-            sql = compile_sql(m.name, grain=grain)
+        m = load_catalog().get(name)
+        grain = None if all(s.entity == "lines" for s in m.sources) else "month"
+        sql = compile_sql(m.name, grain=grain)
         record = {**_metric_record(m), "sql": sql}
         if json_out:
             print_json(record)
             return
-        zh = language == "zh"
-        console.print(f"[bold]{m.name}[/bold] — {m.label.get(language)}", highlight=False)
-        console.print(m.description.get(language), highlight=False)
+        lg = language
+        console.print(f"[bold]{m.name}[/bold] — {m.label.get(lg)}", highlight=False)
+        console.print(m.description.get(lg), highlight=False)
         lines = [
-            ("公式" if zh else "formula", m.formula.get(language)),
-            ("单位" if zh else "unit", m.unit.value),
-            ("类型" if zh else "kind", f"{m.kind.value} ({m.additivity.value})"),
-            ("好的方向" if zh else "good direction", m.good_direction.value),
-            ("负责人" if zh else "owner", m.owner),
-            ("维度" if zh else "dimensions", ", ".join(sorted(m.dimensions))),
+            (t("公式", "formula", lg), m.formula.get(lg)),
+            (t("单位", "unit", lg), label("unit", m.unit.value, lg)),
+            (
+                t("类型", "kind", lg),
+                f"{label('metric_kind', m.kind.value, lg)}"
+                + t(f"（{label('additivity', m.additivity.value, lg)}）", f" ({m.additivity.value})", lg),
+            ),
+            (t("好的方向", "good direction", lg), label("direction", m.good_direction.value, lg)),
+            (t("负责人", "owner", lg), role_name(m.owner, lg, kind="metric")),
+            (t("维度", "dimensions", lg), _dimension_names(m.dimensions, lg)),
         ]
         for key, value in lines:
-            console.print(f"  [cyan]{key}[/cyan]: {value}", highlight=False)
-        shape = ("按月" if zh else "by month") if grain else ("合计" if zh else "total")
-        console.print(f"[cyan]SQL ({shape}, DuckDB)[/cyan]:", highlight=False)
+            console.print(f"  [cyan]{key}[/cyan]{t('：', ': ', lg)}{value}", highlight=False)
+        shape = t("按月", "by month", lg) if grain else t("合计", "total", lg)
+        console.print(
+            f"[cyan]SQL{t(f'（{shape}，DuckDB）', f' ({shape}, DuckDB)', lg)}[/cyan]:", highlight=False
+        )
         console.print(sql, highlight=False, markup=False)
 
     @metrics_app.command("query")
@@ -175,33 +192,33 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compute metrics by dimensions and period; JSON is a list of records keyed by dimension and metric."""
         language = current_lang(lang)
-        with user_errors(language):
-            if fmt not in ("table", "json", "csv"):
-                raise UserInputError(
-                    f"未知输出格式 “{fmt}”", f"unknown format '{fmt}'; use table, json or csv"
-                )
-            the_scope = Scope.of(_pairs(scope, "--scope")) if scope else Scope.all()
-            with open_warehouse(warehouse, language) as wh:
-                table = query(
-                    wh,
-                    names,
-                    by=by,
-                    grain=grain,
-                    start=start,
-                    end=end,
-                    where=_pairs(where, "--where"),
-                    compare=compare,
-                    scope=the_scope,
-                )
+        if fmt not in ("table", "json", "csv"):
+            raise UserInputError(
+                f"未知输出格式“{fmt}”，可用 table、json 或 csv",
+                f"unknown format '{fmt}'; use table, json or csv",
+            )
+        the_scope = Scope.of(_pairs(scope, "--scope")) if scope else Scope.all()
+        with open_warehouse(warehouse) as wh:
+            table = query(
+                wh,
+                names,
+                by=by,
+                grain=grain,
+                start=start,
+                end=end,
+                where=_pairs(where, "--where"),
+                compare=compare,
+                scope=the_scope,
+            )
         records = table.to_pylist()
         if fmt == "json":
             print_json(records)
         elif fmt == "csv":
             _write_csv(records, table.column_names)
         else:
-            _print_query_table(records, table.column_names, language)
+            _print_query_table(records, table.column_names, language, grain.value if grain else None)
 
-    @app.command("explain")
+    @command(app, "explain")
     def explain_cmd(
         metric: Annotated[str, typer.Argument(help="Metric name, e.g. net_sales.")],
         period: Annotated[
@@ -221,14 +238,24 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Why did this number move? Exact contributions per member, top drivers and a plain-language summary."""
         language = current_lang(lang)
-        with user_errors(language):
-            the_scope = Scope.of(_pairs(scope, "--scope")) if scope else Scope.all()
-            with open_warehouse(warehouse, language) as wh:
-                result = explain(wh, metric, period, vs=vs, by=by, top=top, scope=the_scope)
+        the_scope = Scope.of(_pairs(scope, "--scope")) if scope else Scope.all()
+        with open_warehouse(warehouse) as wh:
+            result = explain(wh, metric, period, vs=vs, by=by, top=top, scope=the_scope)
         if json_out:
             print_json(result.to_dict())
             return
         _print_explanation(result, language)
+
+
+def _dimension_names(dimensions: frozenset[str] | set[str], lang: str) -> str:
+    names = [DIMENSIONS[d].get(lang) if d in DIMENSIONS else d for d in sorted(dimensions)]
+    return ("、" if lang == "zh" else ", ").join(names)
+
+
+def _member(dimension: str, value: Any, lang: str) -> Any:
+    """A dimension's member as a reader knows it: an enum code by its name (线上, 配送中心), else itself."""
+    kind = DIMENSION_KINDS.get(dimension)
+    return label(kind, value, lang) if kind and value is not None else value
 
 
 def _write_csv(records: list[dict[str, Any]], columns: list[str]) -> None:
@@ -246,11 +273,20 @@ def _cell(tag: str, unit: Unit, lang: str, value: Any) -> str:
     if tag == "change":
         return format_change(value, unit, lang)
     if tag == "prior_missing":
-        return ("无对比数据" if lang == "zh" else "no prior") if value else ""
+        return t("无对比数据", "no prior", lang) if value else ""
     return format_value(value, unit, lang)
 
 
-def _print_query_table(records: list[dict[str, Any]], columns: list[str], lang: str) -> None:
+_TAGS = {
+    "prior": ("对比期", "prior"),
+    "change": ("变化", "change"),
+    "change_pct": ("变化率", "change %"),
+}
+
+
+def _print_query_table(
+    records: list[dict[str, Any]], columns: list[str], lang: str, grain: str | None
+) -> None:
     catalog = load_catalog()
     formatters: dict[str, Callable[[Any], str]] = {}
     headers = []
@@ -263,40 +299,38 @@ def _print_query_table(records: list[dict[str, Any]], columns: list[str], lang: 
         if name in catalog:
             m = catalog.get(name)
             formatters[col] = partial(_cell, tag, m.unit, lang)
-            labels = {
-                "prior": ("对比期", "prior"),
-                "change": ("变化", "change"),
-                "change_pct": ("变化率", "change %"),
-                "prior_missing": ("", ""),
-            }
-            extra = labels.get(tag, ("", ""))[0 if lang == "zh" else 1]
+            zh, en = _TAGS.get(tag, ("", ""))
+            extra = zh if lang == "zh" else en
             headers.append(f"{m.label.get(lang)} {extra}".strip() if tag != "prior_missing" else "⚑")
         elif col == PERIOD:
-            headers.append("期间" if lang == "zh" else "period")
+            formatters[col] = partial(format_period, grain=grain, lang=lang)
+            headers.append(t("期间", "period", lang))
         elif col in DIMENSIONS:
+            formatters[col] = partial(_member, col, lang=lang)
             headers.append(DIMENSIONS[col].get(lang))
         else:
             headers.append(col)
     rows = [{c: formatters[c](r[c]) if c in formatters else r[c] for c in columns} for r in records]
-    print_table(rows, columns, headers=headers)
+    print_table(rows, columns, lang, headers=headers)
 
 
 def _print_explanation(result: Explanation, lang: str) -> None:
-    zh = lang == "zh"
     console.print(result.summary.get(lang), highlight=False)
     for b in result.dimensions:
         effects = list(b.effects)
         cols = ["member", "current", "prior", "contribution", *effects]
         headers = [
             DIMENSIONS[b.dimension].get(lang),
-            "本期" if zh else "current",
-            "对比期" if zh else "prior",
-            "贡献" if zh else "contribution",
+            t("本期", "current", lang),
+            t("对比期", "prior", lang),
+            t("贡献", "contribution", lang),
             *[EFFECT_LABELS[e].get(lang) for e in effects],
         ]
         rows = [
             {
-                "member": mc.member if mc.member is not None else ("(未知)" if zh else "(unknown)"),
+                "member": _member(b.dimension, mc.member, lang)
+                if mc.member is not None
+                else t("（未知）", "(unknown)", lang),
                 "current": format_value(mc.current, result.unit, lang),
                 "prior": format_value(mc.prior, result.unit, lang),
                 "contribution": format_change(mc.contribution, result.unit, lang),
@@ -304,4 +338,4 @@ def _print_explanation(result: Explanation, lang: str) -> None:
             }
             for mc in b.members
         ]
-        print_table(rows, cols, headers=headers)
+        print_table(rows, cols, lang, headers=headers)

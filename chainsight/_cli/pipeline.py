@@ -15,17 +15,22 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from chainsight._cli._common import (
+    App,
     JsonOption,
     LangOption,
     WarehouseOption,
+    command,
     console,
     current_lang,
     err_console,
+    error_line,
     parse_date,
     print_json,
     print_table,
+    t,
 )
 from chainsight._errors import UserInputError
+from chainsight.present import format_date, format_datetime, label
 
 ConfigOption = Annotated[
     Path | None,
@@ -75,6 +80,7 @@ class PipelineDisplay:
                 self.steps = p.add_task("", total=event.total)
             p.update(self.steps, description=self.label(event.step, self.lang), completed=event.index)
         elif event.kind == "step_end":
+            # a reason has its Chinese beside it; other notes (an exception's text) are the code's own words
             text = (event.text_zh if self.lang == "zh" else "") or event.text
             note = f" [dim]{escape(text)}[/dim]" if text else ""
             err_console.print(f"{_MARK.get(event.state, '·')} {self.label(event.step, self.lang)}{note}")
@@ -91,50 +97,108 @@ class PipelineDisplay:
             )
 
 
+def _step_what(step: str, d: dict[str, Any], lg: str) -> str:
+    """What a finished step did, in the reader's language."""
+    sep = "，" if lg == "zh" else ", "
+    if step == "load":
+        what = t(
+            f"{d.get('files_loaded', 0)} 个文件，{d.get('rows_loaded', 0):,} 行，拒绝 {d.get('rows_rejected', 0):,} 行",
+            f"{d.get('files_loaded', 0)} files, {d.get('rows_loaded', 0):,} rows, {d.get('rows_rejected', 0):,} rejected",
+            lg,
+        )
+        if d.get("unmatched"):
+            names = ("、" if lg == "zh" else ", ").join(d["unmatched"][:5])
+            what += t(f"；未匹配：{names}", f"; unmatched: {names}", lg)
+        return what
+    if step == "forecast" and d:
+        version = d.get("version")
+        return t(
+            f"{'已是最新，' if d.get('up_to_date') else ''}版本 {version}",
+            f"{'up to date, ' if d.get('up_to_date') else ''}version {version}",
+            lg,
+        )
+    if step == "plan" and d:
+        return t(
+            f"{d.get('orders')} 张计划订单，{d.get('exceptions')} 条例外 → {d.get('file')}",
+            f"{d.get('orders')} orders, {d.get('exceptions')} exceptions → {d.get('file')}",
+            lg,
+        )
+    if step == "rollups" and isinstance(d.get("result"), dict):
+        actions: dict[str, int] = {}
+        for r in d["result"].get("rollups", []):
+            actions[str(r.get("action"))] = actions.get(str(r.get("action")), 0) + 1
+        return sep.join(f"{label('rollup_action', k, lg)} {v}" for k, v in sorted(actions.items()))
+    if step == "alerts" and isinstance(d.get("result"), dict):
+        counts: dict[str, tuple[str, str]] = {
+            "opened": ("新开", "opened"),
+            "updated": ("更新", "updated"),
+            "resolved": ("解决", "resolved"),
+            "active": ("未关闭", "active"),
+        }
+        res = d["result"]
+        return sep.join(
+            f"{t(*counts[k], lg)} {len(v) if isinstance(v, list) else v}"
+            for k, v in res.items()
+            if k in counts
+        )
+    if step == "deliver" and isinstance(d.get("result"), dict):
+        counts = {
+            "queued": ("入队", "queued"),
+            "sent": ("已发送", "sent"),
+            "failed_attempts": ("失败尝试", "failed attempts"),
+            "dead": ("死信", "dead"),
+            "pending": ("待重试", "pending"),
+        }
+        return sep.join(
+            f"{t(*counts[k], lg) if k in counts else k} {v}"
+            for k, v in d["result"].items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        )
+    if step == "report" and d:
+        return t(
+            f"{d.get('week')}：{len(d.get('files', []))} 个文件",
+            f"{d.get('week')}: {len(d.get('files', []))} files",
+            lg,
+        )
+    return ""
+
+
+def _what(s: Any, d: dict[str, Any], lang: str) -> str:
+    """A step's reason (bilingual) first; then what it did — the step's own message is English, so a Chinese
+    reader gets our summary of its detail before it."""
+    reason = (d.get("reason") or {}).get(lang)
+    if reason:
+        return str(reason)
+    if lang == "zh":
+        return _step_what(s.step, d, lang) or s.message or ""
+    return s.message or _step_what(s.step, d, lang)
+
+
 def print_run_summary(record: Any, lang: str) -> None:
     from chainsight.pipeline import step_label
 
     rows = []
     for s in record.steps:
         d = s.detail
-        if s.step == "load":
-            what = f"{d.get('files_loaded', 0)} files, {d.get('rows_loaded', 0):,} rows, {d.get('rows_rejected', 0):,} rejected"
-            if d.get("unmatched"):
-                what += f"; unmatched: {', '.join(d['unmatched'][:5])}"
-        elif s.step == "forecast" and d:
-            what = ("up to date " if d.get("up_to_date") else "") + f"version {d.get('version')}"
-        elif s.step == "plan" and d:
-            what = f"{d.get('orders')} orders, {d.get('exceptions')} exceptions → {d.get('file')}"
-        elif s.step == "rollups" and isinstance(d.get("result"), dict):
-            actions: dict[str, int] = {}
-            for r in d["result"].get("rollups", []):
-                actions[str(r.get("action"))] = actions.get(str(r.get("action")), 0) + 1
-            what = ", ".join(f"{k} {v}" for k, v in sorted(actions.items()))
-        elif s.step == "alerts" and isinstance(d.get("result"), dict):
-            res = d["result"]
-            what = ", ".join(
-                f"{k} {len(v) if isinstance(v, list) else v}"
-                for k, v in res.items()
-                if k in ("opened", "updated", "resolved", "active")
-            )
-        elif s.step == "deliver" and isinstance(d.get("result"), dict):
-            what = ", ".join(f"{k} {v}" for k, v in d["result"].items() if isinstance(v, int | float))
-        elif s.step == "report" and d:
-            what = f"{d.get('week')}: {len(d.get('files', []))} files"
-        else:
-            what = ""
         rows.append(
             {
                 "step": step_label(s.step, lang),
-                "state": s.state,
+                "state": label("step_state", s.state, lang),
                 "seconds": s.to_dict()["seconds"],
-                "what": (d.get("reason") or {}).get(lang) or s.message or what,
+                "what": _what(s, d, lang),
             }
         )
+    status = label("run_status", record.status, lang)
     print_table(
         rows,
         ["step", "state", "seconds", "what"],
-        title=f"run {record.id} · {record.status} · as of {record.as_of} · attempt {record.attempts}",
+        lang,
+        title=t(
+            f"运行 {record.id} · {status} · 业务日期 {format_date(record.as_of, lang)} · 第 {record.attempts} 次尝试",
+            f"run {record.id} · {status} · as of {record.as_of} · attempt {record.attempts}",
+            lang,
+        ),
+        formats={"seconds": "num1"},
     )
 
 
@@ -188,12 +252,16 @@ def run_cmd(
         return
 
     def waiting(due: dt.datetime) -> None:
-        msg = "下次运行" if lg == "zh" else "next run at"
-        err_console.print(f"[dim]{msg} {due.isoformat(timespec='minutes')} ({cfg.schedule})[/dim]")
+        when = format_datetime(due, lg)
+        err_console.print(
+            f"[dim]{t(f'下次运行：{when}（{cfg.schedule}）', f'next run at {when} ({cfg.schedule})', lg)}[/dim]",
+            highlight=False,
+        )
 
     def error(exc: BaseException) -> None:
-        text = exc.message(lg) if isinstance(exc, UserInputError) else f"{type(exc).__name__}: {exc}"
-        err_console.print(f"[bold red]✗[/bold red] {text}")
+        # the schedule keeps running after a failed run: the error is shown, not raised
+        text = error_line(exc, lg) if isinstance(exc, UserInputError) else f"{type(exc).__name__}: {exc}"
+        err_console.print(f"[bold red]✗[/bold red] {text}", highlight=False)
 
     run_on_schedule(cfg, once, on_wait=waiting, on_error=error)
 
@@ -207,24 +275,32 @@ def runs_cmd(
     """The latest pipeline runs with each step's state (newest first)."""
     from chainsight.pipeline import list_runs, load_config
 
+    lg = current_lang(lang)
     records = list_runs(load_config(config), limit)
     if as_json:
         print_json([r.to_dict() for r in records])
         return
+    from chainsight.pipeline import step_label
+
     print_table(
         [
             {
                 "run": r.id,
-                "status": r.status,
-                "started": r.started_at.isoformat(timespec="seconds"),
+                "status": label("run_status", r.status, lg),
+                "started": format_datetime(r.started_at, lg, iso=True),
                 "as_of": r.as_of,
                 "attempts": r.attempts,
-                "steps": " ".join(f"{s.step}:{s.state}" for s in r.steps),
+                "steps": " ".join(
+                    f"{step_label(s.step, lg)}{t('：', ':', lg)}{label('step_state', s.state, lg)}"
+                    for s in r.steps
+                ),
             }
             for r in records
         ],
         ["run", "status", "started", "as_of", "attempts", "steps"],
-        title="chainsight runs",
+        lg,
+        title=t("流水线运行记录", "chainsight runs", lg),
+        formats={"as_of": "date"},
     )
 
 
@@ -267,7 +343,7 @@ def report_cmd(
             console.print(f"[green]✓[/green] {p}")
 
 
-readiness_app = typer.Typer(
+readiness_app = App(
     help="Is the company ready: data per domain (present, fresh, complete, clean) and the organisation.",
     no_args_is_help=False,
     invoke_without_command=True,
@@ -315,70 +391,83 @@ def _appdb(warehouse: str | None, url: str | None) -> Any:
 
 def _show_readiness(result: dict[str, Any], lg: str) -> None:
     data, org = result["data"], result["organisation"]
-    label = "label_zh" if lg == "zh" else "label_en"
+    name = "label_zh" if lg == "zh" else "label_en"  # the wire format's two columns; shown as one
     yes = {True: "[green]✓[/green]", False: "[red]✗[/red]"}
+    sep = "；" if lg == "zh" else "; "
     rows = []
     for d in data["domains"]:
         c = d["checks"]
         notes = []
         if d["missing"]:
-            notes.append(("缺少 " if lg == "zh" else "missing ") + ", ".join(d["missing"]))
+            notes.append(t("缺少 ", "missing ", lg) + ("、" if lg == "zh" else ", ").join(d["missing"]))
         for s in d["stale"]:
-            notes.append(f"{s['entity']} {'滞后' if lg == 'zh' else 'stale'} {s['lag_days']}d")
+            notes.append(
+                t(f"{s['entity']} 滞后 {s['lag_days']} 天", f"{s['entity']} stale {s['lag_days']}d", lg)
+            )
         for g in d["gaps"]:
             notes.append(
-                f"{g['entity']} {'缺' if lg == 'zh' else 'missing'} {g['months_missing']} {'个月' if lg == 'zh' else 'months'}"
+                t(
+                    f"{g['entity']} 缺 {g['months_missing']} 个月",
+                    f"{g['entity']} missing {g['months_missing']} months",
+                    lg,
+                )
             )
-        blocked = [x[label] for x in d["decisions"] if not x["supported"]]
+        blocked = [x[name] for x in d["decisions"] if not x["supported"]]
         rows.append(
             {
-                "domain": d[label],
+                "domain": d[name],
                 "present": yes[c["present"]],
                 "fresh": yes[c["fresh"]],
                 "complete": yes[c["complete"]],
                 "clean": f"{yes[c['clean']]} {d['reject_rate'] * 100:.2f}%",
                 "metrics": f"{len(d['metrics_supported'])}/{d['metrics_total']}",
                 "decisions": f"{sum(x['supported'] for x in d['decisions'])}/{len(d['decisions'])}",
-                "notes": "; ".join(notes + blocked),
+                "notes": escape(sep.join(notes + blocked)),
             }
         )
-    title = (
-        "数据就绪度" if lg == "zh" else "Data readiness"
-    ) + f" {data['score']}/100 · as of {data['as_of']}"
+    as_of = format_date(data["as_of"], lg)
     print_table(
         rows,
         ["domain", "present", "fresh", "complete", "clean", "metrics", "decisions", "notes"],
-        title=title,
+        lg,
+        title=t(
+            f"数据就绪度 {data['score']}/100 · 截至 {as_of}",
+            f"Data readiness {data['score']}/100 · as of {as_of}",
+            lg,
+        ),
+        markup=True,
     )
     for n in data["next_data"][:5]:
-        head = "下一步加载" if lg == "zh" else "Load next"
-        unlocks = "可解锁" if lg == "zh" else "unlocks"
         console.print(
-            f"[cyan]{head}[/cyan] {n['entity']} ({n[label]}): {unlocks} "
-            f"{len(n['unlocks_decisions'])} decisions, {len(n['unlocks_metrics'])} metrics "
-            f"[dim]({', '.join(n['unlocks_metrics'][:6])})[/dim]"
+            t(
+                f"[cyan]下一步加载[/cyan] {n['entity']}（{n[name]}）：可解锁 {len(n['unlocks_decisions'])} 项决策、"
+                f"{len(n['unlocks_metrics'])} 个指标",
+                f"[cyan]Load next[/cyan] {n['entity']} ({n[name]}): unlocks {len(n['unlocks_decisions'])} "
+                f"decisions, {len(n['unlocks_metrics'])} metrics",
+                lg,
+            )
+            + f" [dim]({', '.join(n['unlocks_metrics'][:6])})[/dim]",
+            highlight=False,
         )
-    item_label = "label_zh" if lg == "zh" else "label_en"
     print_table(
         [
             {
                 "key": i["key"],
-                "item": i[item_label],
+                "item": i[name],
                 "answer": i["answer"] if i["answer"] not in (None, "") else "—",
                 "points": f"{i['points']:g}/{i['weight']:g}",
             }
             for i in org["items"]
         ],
         ["key", "item", "answer", "points"],
-        title=("组织就绪度" if lg == "zh" else "Organisational readiness") + f" {org['score']}/100",
+        lg,
+        title=t(f"组织就绪度 {org['score']}/100", f"Organisational readiness {org['score']}/100", lg),
     )
-    overall = "总体就绪度" if lg == "zh" else "Overall readiness"
-    hint = (
-        "回答:chainsight readiness answer KEY VALUE"
-        if lg == "zh"
-        else "answer: chainsight readiness answer KEY VALUE"
+    hint = t(
+        "回答：chainsight readiness answer 项目代码 回答", "answer: chainsight readiness answer KEY VALUE", lg
     )
-    console.print(f"[bold]{overall} {result['score']}/100[/bold]  [dim]{hint}[/dim]")
+    overall = t("总体就绪度", "Overall readiness", lg)
+    console.print(f"[bold]{overall} {result['score']}/100[/bold]  [dim]{hint}[/dim]", highlight=False)
 
 
 @readiness_app.command("answer")
@@ -411,13 +500,14 @@ def answer_cmd(
         return
     lg = current_lang(lang)
     console.print(
-        f"[green]✓[/green] {key} = {stored}  [dim]({'组织就绪度' if lg == 'zh' else 'organisational score'} {score}/100)[/dim]"
+        f"[green]✓[/green] {key} = {stored}  [dim]{t(f'（组织就绪度 {score}/100）', f'(organisational score {score}/100)', lg)}[/dim]",
+        highlight=False,
     )
 
 
 def register(app: typer.Typer) -> None:
     """Add ``run``, ``runs``, ``report`` and ``readiness`` to the ``chainsight`` command."""
-    app.command("run")(run_cmd)
-    app.command("runs")(runs_cmd)
-    app.command("report")(report_cmd)
+    command(app, "run")(run_cmd)
+    command(app, "runs")(runs_cmd)
+    command(app, "report")(report_cmd)
     app.add_typer(readiness_app, name="readiness")

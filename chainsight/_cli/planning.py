@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,13 +11,21 @@ from chainsight._cli._common import (
     JsonOption,
     LangOption,
     WarehouseOption,
+    command,
     current_lang,
+    header,
+    master_names,
+    open_warehouse,
     parse_date,
     print_json,
     print_table,
-    user_errors,
+    t,
+    with_name,
 )
-from chainsight.warehouse import Warehouse, resolve_warehouse_path
+from chainsight.present import Unit, format_number, format_period, format_value, label
+
+if TYPE_CHECKING:
+    from chainsight.planning import Scenario
 
 __all__ = ["register"]
 
@@ -35,21 +43,13 @@ AsOfOption = Annotated[
 ]
 
 
-def _acc_rows(accuracy: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            **a,
-            "wape": _pct(a["wape"]),
-            "bias": _pct(a["bias"]),
-            "wape_naive": _pct(a["wape_naive"]),
-            "fva": None if a["fva"] is None else f"{a['fva']:+.1f} pt",
-        }
-        for a in accuracy
-    ]
+def _level(level: str, lang: str) -> str:
+    """A forecast level (``sku×channel``) by its names (单品×渠道)."""
+    return "×".join(label("forecast_level", part, lang) for part in str(level).split("×"))
 
 
-def _pct(v: Any) -> str | None:
-    return None if v is None else f"{v:.1f}%"
+def _points(lang: str) -> Any:
+    return lambda v: "—" if v is None else f"{format_number(v, 1, signed=True)} {t('个百分点', 'pp', lang)}"
 
 
 def forecast_cmd(
@@ -76,48 +76,59 @@ def forecast_cmd(
     from chainsight.planning import forecast
 
     lg = current_lang(lang)
-    zh = lg == "zh"
-    with user_errors(lg):
-        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=no_store)
-        try:
-            res = forecast(wh, level, bucket, horizon, parse_date(as_of), store=not no_store, engine=engine)
-        finally:
-            wh.close()
+    with open_warehouse(warehouse, read_only=no_store) as wh:
+        res = forecast(wh, level, bucket, horizon, parse_date(as_of), store=not no_store, engine=engine)
     if as_json:
         print_json(res.records)
         return
     keys = res.level
+    pct100 = "pct100"  # the accuracy table holds percentages already (7.02 = 7.02%)
     print_table(
-        _acc_rows(res.accuracy),
+        res.accuracy,
         ["level", "series", "wape", "mase", "bias", "wape_naive", "fva"],
-        title=(
-            "预测准确度(回测,模型未见过的最近窗口)"
-            if zh
-            else "Forecast accuracy (backtest on the latest window, unseen)"
+        lg,
+        title=t(
+            "预测准确度（回测，模型未见过的最近窗口）",
+            "Forecast accuracy (backtest on the latest window, unseen)",
+            lg,
         ),
-        headers=(["层级", "序列数", "WAPE", "MASE", "偏差", "季节朴素 WAPE", "预测增值"] if zh else None),
+        formats={
+            "level": lambda v: _level(v, lg),
+            "wape": pct100,
+            "mase": "num2",
+            "bias": lambda v: format_value(None if v is None else v / 100, Unit.PCT, lg, signed=True),
+            "wape_naive": pct100,
+            "fva": _points(lg),
+        },
     )
     periods = sorted({r["period"] for r in res.records})
-    wide: dict[tuple, dict[str, Any]] = {}
+    wide: dict[tuple[Any, ...], dict[str, Any]] = {}
     for r in res.records:
         row = wide.setdefault(tuple(r[k] for k in keys), {**{k: r[k] for k in keys}, "model": r["model"]})
-        row[r["period"]] = f"{r['forecast']:,.0f}"
+        row[r["period"]] = r["forecast"]
     print_table(
         list(wide.values()),
         [*keys, "model", *periods],
-        title=(
-            f"需求预测 版本 {res.version} 截至 {res.as_of}"
-            if zh
-            else f"Demand forecast v{res.version} as of {res.as_of}"
+        lg,
+        title=t(
+            f"需求预测 版本 {res.version}，截至 {res.as_of}",
+            f"Demand forecast v{res.version} as of {res.as_of}",
+            lg,
         ),
+        headers=[
+            *(header(k, lg) for k in keys),
+            t("模型", "Model", lg),
+            *(format_period(p, bucket, lg) for p in periods),
+        ],
+        formats={"model": "kind:forecast_model", **{p: "qty" for p in periods}},
     )
 
 
 def register(app: typer.Typer) -> None:
     """Add ``forecast``, ``plan`` and ``scenario`` to the ``chainsight`` command."""
-    app.command("forecast")(forecast_cmd)
-    app.command("plan")(plan_cmd)
-    app.command("scenario")(scenario_cmd)
+    command(app, "forecast")(forecast_cmd)
+    command(app, "plan")(plan_cmd)
+    command(app, "scenario")(scenario_cmd)
 
 
 DemandFileOption = Annotated[
@@ -131,6 +142,35 @@ DemandFileOption = Annotated[
 ServiceOption = Annotated[
     float, typer.Option("--service-level", help="Target cycle service level, e.g. 0.95.")
 ]
+
+
+def kpi_cell(kpi: str, value: Any, lang: str, *, signed: bool = False) -> str:
+    """One plan KPI value in the reader's language, by what its name says it holds: ``*_pct`` percentages
+    (97.5 = 97.5%), ``*_value`` money, ``*_qty`` quantities, the rest counts."""
+    suffix = kpi.rsplit("_", 1)[-1]
+    if value is None:
+        return "—"
+    if suffix == "pct":
+        return format_value(value / 100, Unit.PCT, lang, signed=signed)
+    if suffix == "value":
+        return format_value(value, Unit.CNY, lang, signed=signed)
+    if suffix == "qty":
+        return format_value(value, Unit.UNITS, lang, signed=signed)
+    return format_value(value, Unit.COUNT, lang, signed=signed)
+
+
+def kpi_change(kpi: str, value: Any, lang: str) -> str:
+    """A KPI's change: percentages in percentage points."""
+    if value is not None and kpi.endswith("_pct"):
+        return f"{format_number(value, 1, signed=True)} {t('个百分点', 'pp', lang)}"
+    return kpi_cell(kpi, value, lang, signed=True)
+
+
+def _demand_source(source: str, lang: str) -> str:
+    """forecast → 需求预测; consensus:FILE → 共识需求计划 FILE."""
+    kind, _, detail = source.partition(":")
+    name = label("demand_source", kind, lang)
+    return f"{name} {detail}" if detail else name
 
 
 def plan_cmd(
@@ -154,60 +194,130 @@ def plan_cmd(
     from chainsight.planning import plan
 
     lg = current_lang(lang)
-    zh = lg == "zh"
-    with user_errors(lg):
-        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=no_store)
-        try:
-            res = plan(
-                wh,
-                as_of=parse_date(as_of),
-                horizon=horizon or 13,
-                demand_file=demand,
-                service_level=service_level,
-                store=not no_store,
-            )
-        finally:
-            wh.close()
+    with open_warehouse(warehouse, read_only=no_store) as wh:
+        res = plan(
+            wh,
+            as_of=parse_date(as_of),
+            horizon=horizon or 13,
+            demand_file=demand,
+            service_level=service_level,
+            store=not no_store,
+        )
+        names = with_name(master_names(wh, "products", "materials", "suppliers", "sites", "lines"))
     if as_json:
         print_json(res.exception_records() if exceptions else res.order_records())
         return
-    k = res.kpis()
+    source = _demand_source(res.demand_source, lg)
     print_table(
-        [{"kpi": name, "value": value} for name, value in k.items()],
+        [
+            {"kpi": label("plan_kpi", name, lg), "value": kpi_cell(name, value, lg)}
+            for name, value in res.kpis().items()
+        ],
         ["kpi", "value"],
-        title=(
-            f"计划 版本 {res.version} 截至 {res.as_of}(需求:{res.demand_source})"
-            if zh
-            else f"Plan v{res.version} as of {res.as_of} (demand: {res.demand_source})"
+        lg,
+        headers=[t("指标", "KPI", lg), t("值", "Value", lg)],
+        title=t(
+            f"计划 版本 {res.version}，截至 {res.as_of}（需求：{source}）",
+            f"Plan v{res.version} as of {res.as_of} (demand: {source})",
+            lg,
         ),
-        headers=(["指标", "值"] if zh else None),
     )
     if exceptions:
         rows = res.exception_records()
+        # The exception's detail is an English sentence today; Chinese readers get the kind's name and the
+        # open order it concerns instead (the structured fields carry the rest).
+        detail = "detail" if lg == "en" else "order_id"
         print_table(
             rows[:200],
-            ["kind", "site_id", "item_id", "period", "qty", "detail"],
-            title=(f"例外清单(共 {len(rows)} 条)" if zh else f"Exceptions ({len(rows)})"),
-            headers=(["类型", "地点", "物料/产线", "周", "数量", "说明"] if zh else None),
+            ["kind", "site_id", "item_id", "period", "qty", detail],
+            lg,
+            title=t(f"例外清单（共 {len(rows)} 条）", f"Exceptions ({len(rows)})", lg),
+            headers=[
+                t("类型", "Kind", lg),
+                t("地点", "Site", lg),
+                t("物料/产线", "Item / line", lg),
+                t("周", "Week", lg),
+                t("数量", "Qty", lg),
+                t("在途订单", "Detail", lg),
+            ],
+            formats={
+                "kind": "kind:plan_exception",
+                "site_id": names,
+                "item_id": names,
+                "period": "date",
+                "qty": "qty",
+            },
         )
         return
     orders = res.order_records()
     print_table(
         orders[:60],
         ["order_type", "item_id", "site_id", "supplier_id", "qty", "release_date", "due_date", "late"],
-        title=(
-            f"计划订单(共 {len(orders)} 条,显示前 60)"
-            if zh
-            else f"Planned orders ({len(orders)}; first 60 shown)"
+        lg,
+        title=t(
+            f"计划订单（共 {len(orders)} 条，显示前 60 条）",
+            f"Planned orders ({len(orders)}; first 60 shown)",
+            lg,
         ),
-        headers=(["类型", "物料", "地点", "供应商", "数量", "下达日", "到期日", "延迟"] if zh else None),
+        headers=[
+            t("类型", "Type", lg),
+            t("物料", "Item", lg),
+            t("地点", "Site", lg),
+            t("供应商", "Supplier", lg),
+            t("数量", "Qty", lg),
+            t("下达日", "Release", lg),
+            t("到期日", "Due", lg),
+            t("延迟", "Late", lg),
+        ],
+        formats={
+            "order_type": "kind:order_type",
+            "item_id": names,
+            "site_id": names,
+            "supplier_id": names,
+            "qty": "qty",
+            "release_date": "date",
+            "due_date": "date",
+        },
     )
     print_table(
         res.exception_summary(),
-        ["label_zh" if zh else "label_en", "count", "items", "qty"],
-        title=("例外(明细:--exceptions)" if zh else "Exceptions (details: --exceptions)"),
-        headers=(["类型", "条数", "物料数", "数量"] if zh else ["kind", "count", "items", "qty"]),
+        ["kind", "count", "items", "qty"],
+        lg,
+        title=t("例外（明细：--exceptions）", "Exceptions (details: --exceptions)", lg),
+        headers=[
+            t("类型", "Kind", lg),
+            t("条数", "Count", lg),
+            t("物品数", "Items", lg),
+            t("数量", "Qty", lg),
+        ],
+        formats={"kind": "kind:plan_exception", "qty": "qty"},
     )
+
+
+def describe(sc: Scenario, lang: str) -> str:
+    """A what-if in the reader's words (the planning package's ``describe()`` is English)."""
+    parts = []
+    if sc.demand_pct:
+        who = sc.sku or sc.channel or sc.region or t("全部", "all", lang)
+        parts.append(t(f"需求 {sc.demand_pct:+g}%（{who}）", f"demand {sc.demand_pct:+g}% ({who})", lang))
+    if sc.supplier_delay_days:
+        who = sc.supplier_id or t("全部", "all", lang)
+        parts.append(
+            t(
+                f"供应商 {who} 延迟 {sc.supplier_delay_days} 天",
+                f"supplier {who} +{sc.supplier_delay_days} days",
+                lang,
+            )
+        )
+    if sc.line_id:
+        parts.append(
+            t(
+                f"产线 {sc.line_id} 停线 {sc.line_down_from} 至 {sc.line_down_to}",
+                f"line {sc.line_id} down {sc.line_down_from}..{sc.line_down_to}",
+                lang,
+            )
+        )
+    return ("；" if lang == "zh" else "; ").join(parts) or t("基准", "base", lang)
 
 
 def scenario_cmd(
@@ -241,30 +351,33 @@ def scenario_cmd(
     from chainsight.planning import Scenario, scenario
 
     lg = current_lang(lang)
-    zh = lg == "zh"
-    with user_errors(lg):
-        what = Scenario(
-            demand_pct=demand_pct,
-            sku=sku,
-            channel=channel,
-            region=region,
-            supplier_id=supplier,
-            supplier_delay_days=supplier_delay,
-            line_id=line,
-            line_down_from=parse_date(down_from),
-            line_down_to=parse_date(down_to),
-        )
-        wh = Warehouse.open(resolve_warehouse_path(warehouse), read_only=True)
-        try:
-            res = scenario(wh, as_of=parse_date(as_of), horizon=horizon or 13, what=what)
-        finally:
-            wh.close()
+    what = Scenario(
+        demand_pct=demand_pct,
+        sku=sku,
+        channel=channel,
+        region=region,
+        supplier_id=supplier,
+        supplier_delay_days=supplier_delay,
+        line_id=line,
+        line_down_from=parse_date(down_from),
+        line_down_to=parse_date(down_to),
+    )
+    with open_warehouse(warehouse) as wh:
+        res = scenario(wh, as_of=parse_date(as_of), horizon=horizon or 13, what=what)
     if as_json:
         print_json(res)
         return
     print_table(
-        res["kpis"],
+        [
+            {
+                "kpi": label("plan_kpi", r["kpi"], lg),
+                "base": kpi_cell(r["kpi"], r["base"], lg),
+                "scenario": kpi_cell(r["kpi"], r["scenario"], lg),
+                "change": kpi_change(r["kpi"], r["change"], lg),
+            }
+            for r in res["kpis"]
+        ],
         ["kpi", "base", "scenario", "change"],
-        title=(f"情景对比:{res['description']}" if zh else f"Scenario vs base plan: {res['description']}"),
-        headers=(["指标", "基准", "情景", "变化"] if zh else None),
+        lg,
+        title=t(f"情景对比：{describe(what, lg)}", f"Scenario vs base plan: {describe(what, lg)}", lg),
     )

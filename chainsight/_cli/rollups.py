@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from chainsight._cli._common import (
+    App,
     JsonOption,
     LangOption,
     WarehouseOption,
@@ -14,11 +15,12 @@ from chainsight._cli._common import (
     current_lang,
     print_json,
     print_table,
+    t,
 )
 
 
 def register(app: typer.Typer) -> None:
-    rollups_app = typer.Typer(
+    rollups_app = App(
         help="Rollups: monthly pre-aggregates of sell-in, online orders and stock that make dashboards fast.",
         no_args_is_help=True,
     )
@@ -44,23 +46,30 @@ def register(app: typer.Typer) -> None:
         print_table(
             report.rollups,
             ["table", "entity", "level", "action", "rows", "source_rows", "ratio"],
-            title="rollups" if language == "en" else "汇总表 (rollups)",
+            language,
+            title=t("汇总表", "rollups", language),
+            headers=_headers(
+                ["table", "entity", "level", "action", "rows", "source_rows", "ratio"], language
+            ),
+            formats={"action": "kind:rollup_action", "ratio": "x", "level": lambda v: _level(v, language)},
         )
         built = sum(r["action"] == "built" for r in report.rollups)
-        msg = (
-            f"{built} 张重建,{len(report.rollups) - built} 张已是最新,用时 {report.seconds:.1f} 秒"
-            if language == "zh"
-            else f"{built} built, {len(report.rollups) - built} already fresh, in {report.seconds:.1f}s"
+        fresh = len(report.rollups) - built
+        console.print(
+            t(
+                f"{built} 张重建，{fresh} 张已是最新，用时 {report.seconds:.1f} 秒",
+                f"{built} built, {fresh} already fresh, in {report.seconds:.1f}s",
+                language,
+            )
         )
-        console.print(msg)
 
     @rollups_app.command("status")
     def status(
         warehouse: WarehouseOption = None, json_out: JsonOption = False, lang: LangOption = None
     ) -> None:
+        language = current_lang(lang)
         """Which rollups exist and are fresh (the compiler reads only fresh ones)."""
-        from chainsight.metrics import ROLLUPS
-        from chainsight.metrics._rollup import fresh_rollups
+        from chainsight.metrics import ROLLUPS, fresh_rollups
         from chainsight.warehouse import Warehouse
 
         with Warehouse.open(warehouse, read_only=True) as wh:
@@ -78,4 +87,42 @@ def register(app: typer.Typer) -> None:
         if json_out:
             print_json(rows)
         else:
-            print_table(rows, ["table", "entity", "level", "fresh", "rows"])
+            cols = ["table", "entity", "level", "fresh", "rows"]
+            print_table(
+                rows,
+                cols,
+                language,
+                headers=_headers(cols, language),
+                formats={"level": lambda v: _level(v, language)},
+            )
+
+
+def _level(level: str, lang: str) -> str:
+    """A rollup's grain by its parts' names: month_customer → 月×客户."""
+    from chainsight.metrics import DIMENSIONS
+    from chainsight.present import label, labels
+
+    grains = labels("grain")
+    parts = []
+    for part in str(level).split("_"):
+        if part in grains:
+            parts.append(label("grain", part, lang))
+        elif part == "region":
+            parts.append(t("区域", "region", lang))
+        elif part in DIMENSIONS:
+            parts.append(DIMENSIONS[part].get(lang))
+        else:
+            parts.append(part)
+    return "×".join(parts)
+
+
+def _headers(columns: list[str], lang: str) -> list[str]:
+    from chainsight._cli._common import header
+
+    words = {
+        "level": t("汇总粒度", "Level", lang),
+        "fresh": t("是否最新", "Fresh", lang),
+        "ratio": t("压缩比", "Ratio", lang),
+        "action": t("操作", "Action", lang),
+    }
+    return [words.get(c) or header(c, lang) for c in columns]

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from chainsight._cli._common import (
+    App,
     JsonOption,
     LangOption,
     WarehouseOption,
+    command,
     console,
     current_lang,
     print_json,
     print_table,
+    role_name,
+    t,
 )
 from chainsight._errors import UserInputError
+from chainsight.present import label
 
 AppDbOption = Annotated[
     str | None,
@@ -50,9 +55,25 @@ def _read_password(from_stdin: bool, lang: str) -> str:
     return str(typer.prompt("密码" if zh else "Password", hide_input=True, confirmation_prompt=True))
 
 
-def _fail(exc: UserInputError, lang: str) -> typer.Exit:
-    typer.echo(exc.message(lang), err=True)
-    return typer.Exit(exc.exit_code)
+def _scope(scope: Any, lang: str) -> str:
+    """A user's scope in words: 全部 / 无 / 省份=浙江省."""
+    from chainsight.metrics import DIMENSIONS
+
+    if scope.unrestricted:
+        return t("全部", "all", lang)
+    if not scope.rules:
+        return t("无", "none", lang)
+    sep = "、" if lang == "zh" else ","
+    return ("；" if lang == "zh" else "; ").join(
+        f"{DIMENSIONS[d].get(lang) if d in DIMENSIONS else d}={sep.join(sorted(v))}"
+        for d, v in sorted(scope.rules.items())
+    )
+
+
+def _who(user: Any, lang: str) -> str:
+    return (
+        f"{user.username}{t('（', ' (', lang)}{role_name(user.role, lang, kind='user')}{t('）', ')', lang)}"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -61,7 +82,7 @@ def register(app: typer.Typer) -> None:
 
     db_cli.register(app)
 
-    @app.command("serve")
+    @command(app, "serve")
     def serve(
         host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
@@ -83,19 +104,28 @@ def register(app: typer.Typer) -> None:
 
         from chainsight.web import create_app
 
+        lg = current_lang()
         web_app = create_app(warehouse, appdb, secure_cookies=secure_cookies, warm=True)
         db = web_app.state.db
         if not db.count_admins():
             console.print(
-                "[yellow]No administrator yet. Create one: chainsight users add NAME --role admin "
-                "/ 还没有管理员,请先创建。[/yellow]"
+                t(
+                    "[yellow]还没有管理员，请先创建：chainsight users add 用户名 --role admin[/yellow]",
+                    "[yellow]No administrator yet. Create one: chainsight users add NAME --role admin[/yellow]",
+                    lg,
+                )
             )
-        console.print(f"Chainsight on http://{host}:{port}  (API docs: /docs)", highlight=False)
+        console.print(
+            t(
+                f"Chainsight 已在 http://{host}:{port} 运行（接口文档：/docs）",
+                f"Chainsight on http://{host}:{port}  (API docs: /docs)",
+                lg,
+            ),
+            highlight=False,
+        )
         uvicorn.run(web_app, host=host, port=port, proxy_headers=proxy_headers, log_level="info")
 
-    users = typer.Typer(
-        help="Users of the web app: add, list, set scope and role, disable.", no_args_is_help=True
-    )
+    users = App(help="Users of the web app: add, list, set scope and role, disable.", no_args_is_help=True)
     app.add_typer(users, name="users")
 
     @users.command("add")
@@ -120,21 +150,25 @@ def register(app: typer.Typer) -> None:
         from chainsight.appdb import parse_scope
 
         language = current_lang(lang)
-        try:
-            the_scope = parse_scope(scope)
-            password = _read_password(password_stdin, language)
-            user = _db(appdb, warehouse).add_user(
-                username, password, role=role, scope=the_scope, display_name=name, lang=user_lang
-            )
-        except UserInputError as exc:
-            raise _fail(exc, language) from None
-        console.print(f"✓ {user.username} ({user.role}) scope: {user.scope.describe()}", highlight=False)
+        the_scope = parse_scope(scope)
+        password = _read_password(password_stdin, language)
+        user = _db(appdb, warehouse).add_user(
+            username, password, role=role, scope=the_scope, display_name=name, lang=user_lang
+        )
+        console.print(
+            f"✓ {_who(user, language)} {t('可见范围：', 'scope: ', language)}{_scope(user.scope, language)}",
+            highlight=False,
+        )
 
     @users.command("list")
     def list_cmd(
-        json_out: JsonOption = False, warehouse: WarehouseOption = None, appdb: AppDbOption = None
+        json_out: JsonOption = False,
+        warehouse: WarehouseOption = None,
+        appdb: AppDbOption = None,
+        lang: LangOption = None,
     ) -> None:
         """Every user: role, scope, state, last sign-in."""
+        lg = current_lang(lang)
         people = _db(appdb, warehouse).list_users()
         if json_out:
             print_json([u.to_dict() for u in people])
@@ -142,14 +176,25 @@ def register(app: typer.Typer) -> None:
         rows = [
             {
                 "username": u.username,
-                "role": u.role,
-                "scope": u.scope.describe(),
-                "state": "disabled" if u.disabled else "active",
-                "last_login": u.last_login_at.isoformat(timespec="minutes") if u.last_login_at else "—",
+                "role": role_name(u.role, lg, kind="user"),
+                "scope": _scope(u.scope, lg),
+                "state": label("user_state", "disabled" if u.disabled else "active", lg),
+                "last_login": u.last_login_at,
             }
             for u in people
         ]
-        print_table(rows, ["username", "role", "scope", "state", "last_login"])
+        print_table(
+            rows,
+            ["username", "role", "scope", "state", "last_login"],
+            lg,
+            headers=[
+                t("用户名", "Username", lg),
+                t("角色", "Role", lg),
+                t("可见范围", "Scope", lg),
+                t("状态", "State", lg),
+                t("最近登录", "Last sign-in", lg),
+            ],
+        )
 
     @users.command("set-scope")
     def set_scope(
@@ -164,14 +209,14 @@ def register(app: typer.Typer) -> None:
         from chainsight.appdb import parse_scope
 
         language = current_lang(lang)
-        try:
-            the_scope = parse_scope(scope)
-            if the_scope is None:
-                raise UserInputError("请用 --scope 指定范围(或 all / none)", "give --scope (or all / none)")
-            user = _db(appdb, warehouse).set_scope(username, the_scope, role=role)
-        except UserInputError as exc:
-            raise _fail(exc, language) from None
-        console.print(f"✓ {user.username} ({user.role}) scope: {user.scope.describe()}", highlight=False)
+        the_scope = parse_scope(scope)
+        if the_scope is None:
+            raise UserInputError("请用 --scope 指定范围（或 all / none）", "give --scope (or all / none)")
+        user = _db(appdb, warehouse).set_scope(username, the_scope, role=role)
+        console.print(
+            f"✓ {_who(user, language)} {t('可见范围：', 'scope: ', language)}{_scope(user.scope, language)}",
+            highlight=False,
+        )
 
     @users.command("disable")
     def disable(
@@ -182,11 +227,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Stop a user signing in; ends their sessions and revokes their API tokens."""
         language = current_lang(lang)
-        try:
-            _db(appdb, warehouse).set_disabled(username, True)
-        except UserInputError as exc:
-            raise _fail(exc, language) from None
-        console.print(f"✓ {username} disabled", highlight=False)
+        _db(appdb, warehouse).set_disabled(username, True)
+        console.print(t(f"✓ 已停用 {username}", f"✓ {username} disabled", language), highlight=False)
 
     @users.command("enable")
     def enable(
@@ -197,11 +239,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Let a disabled user sign in again."""
         language = current_lang(lang)
-        try:
-            _db(appdb, warehouse).set_disabled(username, False)
-        except UserInputError as exc:
-            raise _fail(exc, language) from None
-        console.print(f"✓ {username} enabled", highlight=False)
+        _db(appdb, warehouse).set_disabled(username, False)
+        console.print(t(f"✓ 已启用 {username}", f"✓ {username} enabled", language), highlight=False)
 
     @users.command("password")
     def password(
@@ -213,11 +252,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Set a new password (ends the user's sessions)."""
         language = current_lang(lang)
-        try:
-            _db(appdb, warehouse).set_password(username, _read_password(password_stdin, language))
-        except UserInputError as exc:
-            raise _fail(exc, language) from None
-        console.print(f"✓ {username}: password changed", highlight=False)
+        _db(appdb, warehouse).set_password(username, _read_password(password_stdin, language))
+        console.print(
+            t(f"✓ {username}：密码已修改", f"✓ {username}: password changed", language), highlight=False
+        )
 
     @users.command("token")
     def token(
@@ -230,16 +268,19 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Create an API token (printed once) for /api: send it as ``Authorization: Bearer <token>``."""
         language = current_lang(lang)
-        try:
-            db = _db(appdb, warehouse)
-            if revoke:
-                db.revoke_token(username, token_name)
-                console.print(f"✓ token {token_name} of {username} revoked", highlight=False)
-                return
-            secret = db.create_token(username, token_name)
-        except UserInputError as exc:
-            raise _fail(exc, language) from None
-        typer.echo(secret)
+        db = _db(appdb, warehouse)
+        if revoke:
+            db.revoke_token(username, token_name)
+            console.print(
+                t(
+                    f"✓ 已撤销 {username} 的令牌 {token_name}",
+                    f"✓ token {token_name} of {username} revoked",
+                    language,
+                ),
+                highlight=False,
+            )
+            return
+        typer.echo(db.create_token(username, token_name))
 
     @users.command("audit")
     def audit(
@@ -247,10 +288,25 @@ def register(app: typer.Typer) -> None:
         json_out: JsonOption = False,
         warehouse: WarehouseOption = None,
         appdb: AppDbOption = None,
+        lang: LangOption = None,
     ) -> None:
         """The audit log: sign-ins, user, scope and token changes, newest first."""
+        lg = current_lang(lang)
         rows = _db(appdb, warehouse).audit_log(limit=limit)
         if json_out:
             print_json(rows)
             return
-        print_table(rows, ["at", "actor", "action", "target", "detail", "ip"])
+        print_table(
+            rows,
+            ["at", "actor", "action", "target", "detail", "ip"],
+            lg,
+            headers=[
+                t("时间", "At", lg),
+                t("操作人", "Actor", lg),
+                t("操作", "Action", lg),
+                t("对象", "Target", lg),
+                t("说明", "Detail", lg),
+                t("来源地址", "IP", lg),
+            ],
+            formats={"at": "datetime", "action": "kind:audit_action"},
+        )

@@ -11,7 +11,14 @@ from chainsight.metrics._explain import EFFECT_LABELS, DimensionBreakdown, Expla
 from chainsight.metrics._format import format_change, format_value
 from chainsight.metrics._query import Compare, compile_sql, query
 from chainsight.metrics._reach import DIMENSIONS, PENDING_ENTITIES
-from chainsight.metrics._rollup import ROLLUPS, RollupReport, RollupSpec, refresh_rollups, rollups_enabled
+from chainsight.metrics._rollup import (
+    ROLLUPS,
+    RollupReport,
+    RollupSpec,
+    fresh_rollups,
+    refresh_rollups,
+    rollups_enabled,
+)
 from chainsight.metrics._scope import Scope
 from chainsight.metrics._spec import (
     OWNERS,
@@ -55,6 +62,7 @@ __all__ = [
     "explain",
     "format_change",
     "format_value",
+    "fresh_rollups",
     "load_catalog",
     "query",
     "refresh_rollups",
