@@ -389,6 +389,14 @@ def _appdb(warehouse: str | None, url: str | None) -> Any:
     return AppDB(url or default_appdb_url(resolve_warehouse_path(warehouse)))
 
 
+def _entity(code: str, lang: str) -> str:
+    """An entity by its name (销售出库), the code when the model does not know it."""
+    from chainsight.model import ENTITIES
+
+    entity = ENTITIES.get(code)
+    return entity.label.get(lang) if entity is not None else code
+
+
 def _show_readiness(result: dict[str, Any], lg: str) -> None:
     data, org = result["data"], result["organisation"]
     name = "label_zh" if lg == "zh" else "label_en"  # the wire format's two columns; shown as one
@@ -399,15 +407,20 @@ def _show_readiness(result: dict[str, Any], lg: str) -> None:
         c = d["checks"]
         notes = []
         if d["missing"]:
-            notes.append(t("缺少 ", "missing ", lg) + ("、" if lg == "zh" else ", ").join(d["missing"]))
+            missing = [_entity(e, lg) if lg == "zh" else e for e in d["missing"]]
+            notes.append(t("缺少", "missing ", lg) + ("、" if lg == "zh" else ", ").join(missing))
         for s in d["stale"]:
             notes.append(
-                t(f"{s['entity']} 滞后 {s['lag_days']} 天", f"{s['entity']} stale {s['lag_days']}d", lg)
+                t(
+                    f"{_entity(s['entity'], lg)}滞后 {s['lag_days']} 天",
+                    f"{s['entity']} stale {s['lag_days']}d",
+                    lg,
+                )
             )
         for g in d["gaps"]:
             notes.append(
                 t(
-                    f"{g['entity']} 缺 {g['months_missing']} 个月",
+                    f"{_entity(g['entity'], lg)}缺 {g['months_missing']} 个月",
                     f"{g['entity']} missing {g['months_missing']} months",
                     lg,
                 )
