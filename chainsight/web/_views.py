@@ -510,8 +510,7 @@ class Views:
             )
             groups.setdefault(m.domain, []).append(info)
         return [
-            {"domain": d, "label": label("metric_domain", d, lang), "metrics": ms}
-            for d, ms in groups.items()
+            {"domain": d, "label": label("metric_domain", d, lang), "metrics": ms} for d, ms in groups.items()
         ]
 
 
