@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,16 +51,69 @@ def _scaled_demand(inp: PlanInputs, sc: Scenario) -> pd.DataFrame:
 def run_plan(
     inp: PlanInputs, sc: Scenario, costs: MpsCosts, days_per_week: float, time_limit: float
 ) -> PlanResult:
-    """Plan from ``inp`` under scenario ``sc``; reads nothing (``inp`` has it all)."""
+    """Plan from ``inp`` under scenario ``sc``; reads nothing (``inp`` has it all).
+
+    Per line: each SKU's demand is netted against its usable stock and open orders, the line is
+    scheduled (HiGHS) within its free capacity and the SKUs' shelf-life windows; then the scheduled
+    production is exploded through the BOM per plant (MRP).
+    """
     periods = inp.periods
-    n_t = len(periods)
-    index = {p: i for i, p in enumerate(periods)}
     demand = _scaled_demand(inp, sc)
     demand = demand[demand["site_id"].notna() & demand["period"].isin(set(periods))]
-    products = inp.products
+    open_po, terms = _supplier_delay(inp, sc)
+    cap_days, fixed_days = _line_days(inp, sc, days_per_week)
     ss_total = inp.safety.groupby("sku")["safety_stock"].sum()
+    out = _Rows()
+    dem = demand.groupby(["sku", "period"])["qty"].sum()
+    src = demand.groupby(["sku", "period"])["source"].apply(list)
+    by_line: dict[str, list[str]] = defaultdict(list)
+    for sku in sorted(demand["sku"].unique()):
+        by_line[inp.line_of.get(sku, "")].append(sku)
+    for line, skus in sorted(by_line.items()):
+        d, sources = _demand_grid(skus, dem, src, periods)
+        _plan_line(inp, line, skus, d, sources, cap_days, fixed_days, ss_total, costs, time_limit, out)
 
-    # supplier delay: open POs arrive later, lead times grow
+    mps = pd.DataFrame(out.mps)
+    fgd = pd.DataFrame(out.fg_demand, columns=["site_id", "item_id", "period", "qty", "source"])
+    orders, netting, mrp_exc = _mrp(inp, fgd, open_po, terms, periods)
+    parts = [f for f in (pd.DataFrame(out.exceptions, columns=EXCEPTION_COLUMNS), mrp_exc) if len(f)]
+    exceptions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EXCEPTION_COLUMNS)
+    capacity = pd.DataFrame(out.capacity, columns=CAPACITY_COLUMNS)
+    version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    return PlanResult(
+        version,
+        inp.as_of,
+        inp.horizon,
+        list(periods),
+        demand,
+        mps,
+        orders,
+        exceptions[EXCEPTION_COLUMNS],
+        capacity,
+        inp.safety,
+        netting,
+        inp.costs,
+        inp.demand_source,
+        sc,
+    )
+
+
+CAPACITY_COLUMNS = ["line_id", "site_id", "week", "load_days", "capacity_days", "use_pct", "overload_days"]
+
+
+@dataclass
+class _Rows:
+    """What the lines' plans add up to, in the order they are made."""
+
+    mps: list[dict[str, Any]] = field(default_factory=list)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    capacity: list[dict[str, Any]] = field(default_factory=list)
+    fg_demand: list[dict[str, Any]] = field(default_factory=list)  # scheduled production: MRP's demand
+
+
+def _supplier_delay(inp: PlanInputs, sc: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Open purchase orders and supplier terms, a late supplier's orders arriving later and its
+    lead times longer."""
     open_po = inp.open_po.copy()
     terms = inp.terms.copy()
     if sc.supplier_delay_days:
@@ -80,9 +135,16 @@ def run_plan(
         )
         th = terms["supplier_id"].eq(sc.supplier_id) if sc.supplier_id else pd.Series(True, index=terms.index)
         terms.loc[th, "lead_time_days"] = terms.loc[th, "lead_time_days"] + sc.supplier_delay_days
+    return open_po, terms
 
-    # line capacity in days per week, less open orders' share and scenario downtime
-    lines = inp.lines
+
+def _line_days(
+    inp: PlanInputs, sc: Scenario, days_per_week: float
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per line and week: days of capacity (less the scenario's downtime) and days open production
+    orders already take."""
+    periods, lines = inp.periods, inp.lines
+    n_t = len(periods)
     if sc.line_id is not None and sc.line_id not in lines.index:
         raise UserInputError(f"未知产线:{sc.line_id}", f"unknown line: {sc.line_id}", line_id=sc.line_id)
     cap_days = {ln: np.full(n_t, float(days_per_week)) for ln in lines.index}
@@ -96,225 +158,230 @@ def run_plan(
         t = _bucket(pd.Timestamp(r.planned_end).date(), periods)
         if 0 <= t < n_t and r.line_id in fixed_days:
             fixed_days[r.line_id][t] += r.qty / float(lines.at[r.line_id, "capacity_per_day"])
+    return cap_days, fixed_days
 
-    mps_rows, exc_rows, cap_rows = [], [], []
-    fg_demand: list[dict] = []
-    by_line: dict[str, list[str]] = defaultdict(list)
-    dem = demand.groupby(["sku", "period"])["qty"].sum()
-    src = demand.groupby(["sku", "period"])["source"].apply(list)
-    for sku in sorted(demand["sku"].unique()):
-        by_line[inp.line_of.get(sku, "")].append(sku)
-    for line, skus in sorted(by_line.items()):
-        n_i = len(skus)
-        d = np.zeros((n_i, n_t))
-        sources: list[list[list[str]]] = [[[] for _ in range(n_t)] for _ in range(n_i)]
-        for i, sku in enumerate(skus):
-            part = dem.loc[sku]
-            for p, q in part.items():
-                d[i, index[p]] = q
-                sources[i][index[p]] = src.loc[(sku, p)]
-        shelf = products["shelf_life_days"].reindex(skus).astype(float).fillna(0.0).to_numpy()
-        pct = np.array([inp.min_pct.get(s, 0.0) for s in skus])
-        ahead = [max_ahead_weeks(sl, pc) for sl, pc in zip(shelf, pct, strict=True)]
-        net, held, expiring = np.zeros_like(d), np.zeros_like(d), np.zeros_like(d)
-        unsellable = np.zeros(n_i)
-        for i, sku in enumerate(skus):
-            lots: list = [
-                (None if pd.isna(e) else pd.Timestamp(e).date(), float(q))
-                for e, q in inp.fg_stock.loc[
-                    inp.fg_stock["item_id"] == sku, ["expiry_date", "qty"]
-                ].itertuples(index=False)
-            ]
-            # stock already expired or below even the loosest customer's minimum remaining life at
-            # the as-of date is no supply and no waste of this plan: reported apart (unsellable)
-            floor_days = float(shelf[i] * inp.old_pct.get(sku, pct[i]))
-            dead = [lot[0] is not None and (lot[0] - inp.as_of).days < floor_days for lot in lots]
-            unsellable[i] = sum(lot[1] for lot, x in zip(lots, dead, strict=True) if x)
-            lots = [lot for lot, x in zip(lots, dead, strict=True) if not x]
-            mos = inp.open_mo[inp.open_mo["sku"] == sku]
-            for r in mos.itertuples(index=False):
-                due = pd.Timestamp(r.planned_end).date()
-                lots.append((due + dt.timedelta(days=int(shelf[i])) if shelf[i] else None, float(r.qty), due))
-            ns = net_stock(periods, d[i], lots, shelf[i] * inp.old_pct.get(sku, pct[i]))
-            net[i], held[i], expiring[i] = ns.net, ns.held, ns.expiring
-            if len(mos):
-                ends = [p + dt.timedelta(days=6) for p in periods]
-                rec = [
-                    (
-                        max(0, _bucket(pd.Timestamp(r.planned_end).date(), periods)),
-                        float(r.qty),
-                        r.order_id,
-                        pd.Timestamp(r.planned_end).date(),
-                    )
-                    for r in mos.itertuples(index=False)
-                ]
-                rec = [x for x in rec if x[0] < n_t]
-                stock_lots = [[lot[0] or dt.date.max, lot[1]] for lot in lots if len(lot) == 2]
-                for e in _reschedule(
-                    sku,
-                    periods,
-                    list(d[i]),
-                    stock_lots,
-                    rec,
-                    float(ss_total.get(sku, 0.0)),
-                    int(shelf[i] * inp.old_pct.get(sku, pct[i])),
-                    ends,
-                ):
-                    exc_rows.append({**e, "site_id": inp.plant_of.get(sku)})
-        if line and line in lines.index:
-            rate = np.full(n_i, float(lines.at[line, "capacity_per_day"]))
-            avail = np.maximum(cap_days[line] - fixed_days[line], 0.0)
-        else:  # never made before: no line to bound it
-            rate = np.ones(n_i)
-            avail = np.full(n_t, np.inf)
-        tail = d.mean(axis=1)
-        sched = schedule_line(
-            net,
-            np.where(np.isfinite(avail), avail, 1e12),
-            rate,
-            ahead,
-            safety=[float(ss_total.get(s, 0.0)) for s in skus],
-            held=held,
-            min_run=[inp.min_run.get(s, 0.0) for s in skus],
-            value=[inp.costs.get(s, 1.0) for s in skus],
-            tail_demand=tail,
-            costs=costs,
-            time_limit=time_limit,
+
+def _demand_grid(
+    skus: list[str], dem: pd.Series, src: pd.Series, periods: list[dt.date]
+) -> tuple[np.ndarray, list[list[list[str]]]]:
+    """SKU × week demand of one line's SKUs, and the demand each cell stands for (for pegging)."""
+    index = {p: i for i, p in enumerate(periods)}
+    d = np.zeros((len(skus), len(periods)))
+    sources: list[list[list[str]]] = [[[] for _ in periods] for _ in skus]
+    for i, sku in enumerate(skus):
+        for p, q in dem.loc[sku].items():
+            d[i, index[p]] = q
+            sources[i][index[p]] = src.loc[(sku, p)]
+    return d, sources
+
+
+def _plan_line(
+    inp: PlanInputs,
+    line: str,
+    skus: list[str],
+    d: np.ndarray,
+    sources: list[list[list[str]]],
+    cap_days: dict[str, np.ndarray],
+    fixed_days: dict[str, np.ndarray],
+    ss_total: pd.Series,
+    costs: MpsCosts,
+    time_limit: float,
+    out: _Rows,
+) -> None:
+    """Net, schedule and report one line's SKUs (``line`` is "" for SKUs never made before)."""
+    periods, lines = inp.periods, inp.lines
+    n_i, n_t = d.shape
+    shelf = inp.products["shelf_life_days"].reindex(skus).astype(float).fillna(0.0).to_numpy()
+    pct = np.array([inp.min_pct.get(s, 0.0) for s in skus])
+    ahead = [max_ahead_weeks(sl, pc) for sl, pc in zip(shelf, pct, strict=True)]
+    net, held, expiring = np.zeros_like(d), np.zeros_like(d), np.zeros_like(d)
+    unsellable = np.zeros(n_i)
+    for i, sku in enumerate(skus):
+        net[i], held[i], expiring[i], unsellable[i] = _net_sku(
+            inp, sku, d[i], shelf[i], float(inp.old_pct.get(sku, pct[i])), float(ss_total.get(sku, 0.0)), out
         )
-        site = lines.at[line, "site_id"] if line in lines.index else None
-        for i, sku in enumerate(skus):
-            plant = inp.plant_of.get(sku, site)
-            pegs = _fifo_pegs(sched.production[i], d[i] - 0.0, net[i] - sched.shortage[i], sources[i])
-            for t, p in enumerate(periods):
-                mps_rows.append(
+    if line and line in lines.index:
+        rate = np.full(n_i, float(lines.at[line, "capacity_per_day"]))
+        avail = np.maximum(cap_days[line] - fixed_days[line], 0.0)
+    else:  # never made before: no line to bound it
+        rate = np.ones(n_i)
+        avail = np.full(n_t, np.inf)
+    sched = schedule_line(
+        net,
+        np.where(np.isfinite(avail), avail, 1e12),
+        rate,
+        ahead,
+        safety=[float(ss_total.get(s, 0.0)) for s in skus],
+        held=held,
+        min_run=[inp.min_run.get(s, 0.0) for s in skus],
+        value=[inp.costs.get(s, 1.0) for s in skus],
+        tail_demand=d.mean(axis=1),
+        costs=costs,
+        time_limit=time_limit,
+    )
+    site = lines.at[line, "site_id"] if line in lines.index else None
+    for i, sku in enumerate(skus):
+        plant = inp.plant_of.get(sku, site)
+        pegs = _fifo_pegs(sched.production[i], d[i] - 0.0, net[i] - sched.shortage[i], sources[i])
+        for t, p in enumerate(periods):
+            out.mps.append(
+                {
+                    "sku": sku,
+                    "site_id": plant,
+                    "line_id": line or None,
+                    "period": p,
+                    "demand": d[i, t],
+                    "net": net[i, t],
+                    "production": sched.production[i, t],
+                    "shortage": sched.shortage[i, t],
+                    "stock": sched.stock[i, t],
+                    "held": held[i, t],
+                    "waste": sched.waste[i, t],
+                    "expiring": expiring[i, t],
+                    "unsellable": unsellable[i] if t == 0 else 0.0,
+                }
+            )
+            if sched.production[i, t] > 1e-6:
+                out.fg_demand.append(
                     {
-                        "sku": sku,
                         "site_id": plant,
-                        "line_id": line or None,
+                        "item_id": sku,
                         "period": p,
-                        "demand": d[i, t],
-                        "net": net[i, t],
-                        "production": sched.production[i, t],
-                        "shortage": sched.shortage[i, t],
-                        "stock": sched.stock[i, t],
-                        "held": held[i, t],
-                        "waste": sched.waste[i, t],
-                        "expiring": expiring[i, t],
-                        "unsellable": unsellable[i] if t == 0 else 0.0,
+                        # a line makes whole units: the schedule's (forecast-driven) fractions round up
+                        "qty": float(np.ceil(sched.production[i, t] - 1e-6)),
+                        "source": pegs[t] or ["safety_stock"],
                     }
                 )
-                if sched.production[i, t] > 1e-6:
-                    fg_demand.append(
-                        {
-                            "site_id": plant,
-                            "item_id": sku,
-                            "period": p,
-                            # a line makes whole units: the schedule's (forecast-driven) fractions round up
-                            "qty": float(np.ceil(sched.production[i, t] - 1e-6)),
-                            "source": pegs[t] or ["safety_stock"],
-                        }
-                    )
-                if sched.shortage[i, t] > 1e-6:
-                    exc_rows.append(
-                        {
-                            "kind": "shortage",
-                            "site_id": plant,
-                            "item_id": sku,
-                            "period": p,
-                            "qty": sched.shortage[i, t],
-                            "detail": _shortage_reason(
-                                line,
-                                sched.load_days,
-                                sched.capacity_days,
-                                t,
-                                ahead[i],
-                                inp.min_run.get(sku, 0.0),
-                            ),
-                        }
-                    )
-                for kind, qty, detail in (
-                    (
-                        "expiring_before_use",
-                        unsellable[i] if t == 0 else 0.0,
-                        "already expired or below the customers' minimum remaining life at the as-of date",
-                    ),
-                    (
-                        "expiring_before_use",
-                        expiring[i, t],
-                        "stock falls below the customers' minimum remaining life before it sells",
-                    ),
-                    ("expiring_before_use", sched.waste[i, t], "lot size makes more than can be sold fresh"),
-                ):
-                    if qty > 1e-6:
-                        exc_rows.append(
-                            {
-                                "kind": kind,
-                                "site_id": plant,
-                                "item_id": sku,
-                                "period": p,
-                                "qty": qty,
-                                "detail": detail,
-                            }
-                        )
-        if line and line in lines.index:
-            jit = (net / rate[:, None]).sum(axis=0) + fixed_days[line]
-            load = sched.load_days + fixed_days[line]
-            for t, p in enumerate(periods):
-                capd = cap_days[line][t]
-                over = max(0.0, jit[t] - capd)
-                cap_rows.append(
+            if sched.shortage[i, t] > 1e-6:
+                out.exceptions.append(
                     {
-                        "line_id": line,
-                        "site_id": site,
-                        "week": p,
-                        "load_days": round(load[t], 4),
-                        "capacity_days": capd,
-                        "use_pct": round(100.0 * load[t] / capd, 1)
-                        if capd > 0
-                        else (0.0 if load[t] <= 0 else 999.0),
-                        "overload_days": round(over, 4),
+                        "kind": "shortage",
+                        "site_id": plant,
+                        "item_id": sku,
+                        "period": p,
+                        "qty": sched.shortage[i, t],
+                        "detail": _shortage_reason(
+                            line, sched.load_days, sched.capacity_days, t, ahead[i], inp.min_run.get(sku, 0.0)
+                        ),
                     }
                 )
-                if over > 1e-6:
-                    units = over * float(lines.at[line, "capacity_per_day"])
-                    exc_rows.append(
+            for qty, detail in (
+                (
+                    unsellable[i] if t == 0 else 0.0,
+                    "already expired or below the customers' minimum remaining life at the as-of date",
+                ),
+                (expiring[i, t], "stock falls below the customers' minimum remaining life before it sells"),
+                (sched.waste[i, t], "lot size makes more than can be sold fresh"),
+            ):
+                if qty > 1e-6:
+                    out.exceptions.append(
                         {
-                            "kind": "capacity_overload",
-                            "site_id": site,
-                            "item_id": line,
+                            "kind": "expiring_before_use",
+                            "site_id": plant,
+                            "item_id": sku,
                             "period": p,
-                            "qty": round(over, 3),
-                            "detail": f"line-days over capacity (≈{units:,.0f} units) if made just in time; "
-                            "the schedule builds ahead where shelf life allows",
+                            "qty": qty,
+                            "detail": detail,
                         }
                     )
+    if line and line in lines.index:
+        _line_load(
+            inp, line, site, net / rate[:, None], sched.load_days, cap_days[line], fixed_days[line], out
+        )
 
-    mps = pd.DataFrame(mps_rows)
-    fgd = pd.DataFrame(fg_demand, columns=["site_id", "item_id", "period", "qty", "source"])
-    orders, netting, mrp_exc = _mrp(inp, fgd, open_po, terms, periods)
-    parts = [f for f in (pd.DataFrame(exc_rows, columns=EXCEPTION_COLUMNS), mrp_exc) if len(f)]
-    exceptions = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=EXCEPTION_COLUMNS)
-    capacity = pd.DataFrame(
-        cap_rows,
-        columns=["line_id", "site_id", "week", "load_days", "capacity_days", "use_pct", "overload_days"],
-    )
-    version = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    return PlanResult(
-        version,
-        inp.as_of,
-        inp.horizon,
-        list(periods),
-        demand,
-        mps,
-        orders,
-        exceptions[EXCEPTION_COLUMNS],
-        capacity,
-        inp.safety,
-        netting,
-        inp.costs,
-        inp.demand_source,
-        sc,
-    )
+
+def _net_sku(
+    inp: PlanInputs,
+    sku: str,
+    demand: np.ndarray,
+    shelf: float,
+    floor_pct: float,
+    safety: float,
+    out: _Rows,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """One SKU's demand net of its usable stock and open production orders (first expiry first):
+    net demand, stock held, stock expiring unsold, and stock unsellable already; open orders to
+    expedite, defer or cancel go to ``out``. ``floor_pct``: the loosest customer's minimum
+    remaining life (old stock may still go there)."""
+    periods, n_t = inp.periods, len(inp.periods)
+    lots: list = [
+        (None if pd.isna(e) else pd.Timestamp(e).date(), float(q))
+        for e, q in inp.fg_stock.loc[inp.fg_stock["item_id"] == sku, ["expiry_date", "qty"]].itertuples(
+            index=False
+        )
+    ]
+    # stock already expired or below even the loosest customer's minimum remaining life at the
+    # as-of date is no supply and no waste of this plan: reported apart (unsellable)
+    floor_days = float(shelf * floor_pct)
+    dead = [lot[0] is not None and (lot[0] - inp.as_of).days < floor_days for lot in lots]
+    unsellable = sum(lot[1] for lot, x in zip(lots, dead, strict=True) if x)
+    lots = [lot for lot, x in zip(lots, dead, strict=True) if not x]
+    mos = inp.open_mo[inp.open_mo["sku"] == sku]
+    for r in mos.itertuples(index=False):
+        due = pd.Timestamp(r.planned_end).date()
+        lots.append((due + dt.timedelta(days=int(shelf)) if shelf else None, float(r.qty), due))
+    ns = net_stock(periods, demand, lots, shelf * floor_pct)
+    if len(mos):
+        ends = [p + dt.timedelta(days=6) for p in periods]
+        rec = [
+            (
+                max(0, _bucket(pd.Timestamp(r.planned_end).date(), periods)),
+                float(r.qty),
+                r.order_id,
+                pd.Timestamp(r.planned_end).date(),
+            )
+            for r in mos.itertuples(index=False)
+        ]
+        rec = [x for x in rec if x[0] < n_t]
+        stock_lots = [[lot[0] or dt.date.max, lot[1]] for lot in lots if len(lot) == 2]
+        for e in _reschedule(
+            sku, periods, list(demand), stock_lots, rec, safety, int(shelf * floor_pct), ends
+        ):
+            out.exceptions.append({**e, "site_id": inp.plant_of.get(sku)})
+    return ns.net, ns.held, ns.expiring, unsellable
+
+
+def _line_load(
+    inp: PlanInputs,
+    line: str,
+    site: str | None,
+    jit_days: np.ndarray,
+    load_days: np.ndarray,
+    cap_days: np.ndarray,
+    fixed_days: np.ndarray,
+    out: _Rows,
+) -> None:
+    """A line's weekly load and capacity; an overload where making every SKU just in time (``jit_days``,
+    SKU × week) would exceed capacity."""
+    jit = jit_days.sum(axis=0) + fixed_days
+    load = load_days + fixed_days
+    for t, p in enumerate(inp.periods):
+        capd = cap_days[t]
+        over = max(0.0, jit[t] - capd)
+        out.capacity.append(
+            {
+                "line_id": line,
+                "site_id": site,
+                "week": p,
+                "load_days": round(load[t], 4),
+                "capacity_days": capd,
+                "use_pct": round(100.0 * load[t] / capd, 1) if capd > 0 else (0.0 if load[t] <= 0 else 999.0),
+                "overload_days": round(over, 4),
+            }
+        )
+        if over > 1e-6:
+            units = over * float(inp.lines.at[line, "capacity_per_day"])
+            out.exceptions.append(
+                {
+                    "kind": "capacity_overload",
+                    "site_id": site,
+                    "item_id": line,
+                    "period": p,
+                    "qty": round(over, 3),
+                    "detail": f"line-days over capacity (≈{units:,.0f} units) if made just in time; "
+                    "the schedule builds ahead where shelf life allows",
+                }
+            )
 
 
 def _shortage_reason(line: str, load: np.ndarray, cap: np.ndarray, t: int, ahead: int, min_run: float) -> str:
