@@ -18,6 +18,13 @@ from chainsight.model._derived import (
     validate_derived,
 )
 from chainsight.model._entities import ENTITIES, LOAD_ORDER, load_order
+from chainsight.model._min_life import (
+    MIN_LIFE_DEFAULTS,
+    MinLifeDefaults,
+    channel_min_life,
+    customer_min_life,
+    validate_min_life,
+)
 from chainsight.model._spec import (
     Column,
     ColumnType,
@@ -47,19 +54,25 @@ __all__ = [
     "DERIVED",
     "ENTITIES",
     "LOAD_ORDER",
+    "MIN_LIFE_DEFAULTS",
     "Column",
     "ColumnType",
     "DerivedTable",
     "Entity",
     "EntityKind",
     "ForeignKey",
+    "MinLifeDefaults",
     "RowCheck",
     "StoredColumn",
     "StoredType",
     "Text",
+    "UnknownEntityError",
+    "channel_min_life",
+    "customer_min_life",
     "get_entity",
     "load_order",
     "rollup_table",
     "validate_catalog",
     "validate_derived",
+    "validate_min_life",
 ]

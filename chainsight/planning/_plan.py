@@ -9,8 +9,9 @@ Inputs, read from the warehouse and aggregated in the database (Ibis):
   open production orders (planned / released / in progress) are supply when due, and take their
   share of the line in the weeks they run;
 * finished goods: latest stock snapshot on or before ``as_of`` (``available``) at plants and DCs,
-  usable while it keeps the strictest minimum remaining life of the channels and customers the SKU
-  sells to; the same rule bounds how far ahead production may be built;
+  usable while it keeps the minimum remaining life of the loosest customer or channel the SKU sells
+  to; the strictest one's bounds how far ahead production may be built. A customer's minimum is
+  the data model's rule (:func:`chainsight.model.customer_min_life`), the expiry analysis's too;
 * minimum run: the 10th percentile of the SKU's past production quantities (the smallest run the
   plant habitually makes); safety stock: :func:`chainsight.planning.safety_stock`, summed over sites;
 * materials: plant stock usable before expiry, open purchase orders (ordered − received and not

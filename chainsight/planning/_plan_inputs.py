@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from chainsight._errors import UserInputError
+from chainsight.model import channel_min_life, customer_min_life
 from chainsight.planning._demand_plan import read_demand_plan
 from chainsight.planning._forecast import forecast
 from chainsight.planning._history import demand_history
@@ -117,25 +118,7 @@ def gather_inputs(
     }
     lines = wh.table("lines").select("line_id", "site_id", "capacity_per_day").execute().set_index("line_id")
 
-    # strictest minimum remaining life per SKU: of the customers (else their channel) it shipped to,
-    # and of the online channels it sold on, over the last 26 weeks
-    since = as_of - dt.timedelta(weeks=26)
-    si = wh.table("sell_in").select("date", "sku", "customer_id")
-    cu = wh.table("customers").select("customer_id", "channel_id", cpct="min_remaining_life_pct")
-    ch = wh.table("channels").select("channel_id", hpct="min_remaining_life_pct")
-    j = si.filter((si.date > since) & (si.date <= as_of)).join(cu, "customer_id").join(ch, "channel_id")
-    j = j.mutate(p=j.cpct.fill_null(j.hpct))
-    off = j.group_by("sku").aggregate(pct=j.p.max())
-    oo = wh.table("online_orders").select("order_time", "sku", "channel_id")
-    oj = oo.filter((oo.order_time.date() > since) & (oo.order_time.date() <= as_of)).join(ch, "channel_id")
-    on = oj.group_by("sku").aggregate(pct=oj.hpct.max())
-    both = pd.concat([off.execute(), on.execute()])
-    pct = both.groupby("sku")["pct"].max().dropna()
-    loose = both.groupby("sku")["pct"].min().dropna()
-    default_pct = wh.table("channels").min_remaining_life_pct.max().execute()
-    default_pct = 0.0 if default_pct is None or pd.isna(default_pct) else float(default_pct)
-    min_pct = {s: float(pct.get(s, default_pct)) for s in products.index}
-    old_pct = {s: float(loose.get(s, default_pct)) for s in products.index}
+    min_pct, old_pct = _min_life(wh, as_of, list(products.index))
 
     inv = wh.table("inventory")
     inv = inv.filter(inv.snapshot_date <= as_of)
@@ -211,6 +194,38 @@ def gather_inputs(
         costs,
         old_pct,
     )
+
+
+def _min_life(wh: Warehouse, as_of: dt.date, skus: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Per SKU, the strictest and the loosest minimum remaining life at delivery of the customers it
+    shipped to and the online channels it sold on over the last 26 weeks. The minimum of a customer
+    or channel is the data model's rule (:func:`chainsight.model.customer_min_life`): where master
+    data leaves it blank, the same defaults as the expiry analysis. A SKU sold nowhere recently
+    takes the strictest channel's minimum (0 without channels)."""
+    since = as_of - dt.timedelta(weeks=26)
+    channels = channel_min_life(wh.table)
+    customers = customer_min_life(wh.table).select("customer_id", p="min_remaining_life_pct")
+    si = wh.table("sell_in")
+    offline = (
+        si.filter((si.date > since) & (si.date <= as_of))
+        .select("sku", "customer_id")
+        .join(customers, "customer_id")
+        .select("sku", "p")
+    )
+    oo = wh.table("online_orders")
+    online = (
+        oo.filter((oo.order_time.date() > since) & (oo.order_time.date() <= as_of))
+        .select("sku", "channel_id")
+        .join(channels.select("channel_id", p="min_remaining_life_pct"), "channel_id")
+        .select("sku", "p")
+    )
+    both = offline.union(online)
+    per_sku = both.group_by("sku").aggregate(hi=both.p.max(), lo=both.p.min()).execute().set_index("sku")
+    default = channels.min_remaining_life_pct.max().execute()
+    default = 0.0 if default is None or pd.isna(default) else float(default)
+    strictest = {s: float(per_sku["hi"].get(s, default)) for s in skus}
+    loosest = {s: float(per_sku["lo"].get(s, default)) for s in skus}
+    return strictest, loosest
 
 
 def add_shares(wh: Warehouse, inp: PlanInputs, sc: Scenario) -> PlanInputs:
