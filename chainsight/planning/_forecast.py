@@ -112,7 +112,7 @@ def forecast(
     in this process) or ``spark`` (statsforecast's distributed mode on Spark); by default ``spark``
     when ``wh`` is a Spark warehouse.
     """
-    engine = engine or ("spark" if getattr(wh, "engine", "duckdb") == "spark" else "local")
+    engine = engine or ("spark" if wh.engine == "spark" else "local")
     if engine not in ENGINES:
         raise UserInputError(
             f"未知的计算引擎:{engine};可用:{', '.join(ENGINES)}",
