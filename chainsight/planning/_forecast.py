@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from chainsight._errors import UserInputError
 from chainsight.model import DERIVED
@@ -45,6 +46,13 @@ class ForecastResult:
         repr=False, default_factory=pd.DataFrame
     )  # every level: unique_id, ds, forecast
     factors: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # learned calendar uplifts
+
+    def to_polars(self) -> pl.DataFrame:
+        """The forecast records as Polars (the product's frame type at public boundaries): the level's
+        keys, ``period`` (a date), ``forecast`` and ``model``."""
+        keys = {k: pl.String for k in self.level}
+        schema = {**keys, "period": pl.String, "forecast": pl.Float64, "model": pl.String}
+        return pl.DataFrame(self.records, schema=schema).with_columns(pl.col("period").str.to_date())
 
     def to_dict(self) -> dict[str, Any]:
         return {

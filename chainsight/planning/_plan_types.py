@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import polars as pl
 
 from chainsight._errors import UserInputError
+from chainsight.model import DERIVED
 from chainsight.planning._plan_kpis import plan_kpis
+from chainsight.planning._rows import to_rows
 
 EXCEPTION_KINDS: dict[str, tuple[str, str]] = {
     "shortage": ("缺货:需求无法按时满足", "shortage: demand cannot be met in time"),
@@ -144,6 +147,22 @@ class PlanResult:
             }
             for r in g.itertuples()
         ]
+
+    def to_polars(self) -> dict[str, pl.DataFrame]:
+        """The plan's frames as Polars, the product's frame type at public boundaries: ``demand``,
+        ``mps``, ``safety``, and ``orders``, ``exceptions``, ``capacity`` typed as the tables they are
+        stored in (:data:`chainsight.model.DERIVED`, without the run's version and as-of date)."""
+        out = {name: pl.from_pandas(f) for name, f in (("demand", self.demand), ("mps", self.mps))}
+        out["safety"] = pl.from_pandas(self.safety)
+        for name, frame, table in (
+            ("orders", self.orders, "planned_orders"),
+            ("exceptions", self.exceptions, "plan_exceptions"),
+            ("capacity", self.capacity, "plan_capacity"),
+        ):
+            spec = DERIVED[table]
+            cols = [c for c in spec.column_names if c in frame.columns]
+            out[name] = pl.from_arrow(to_rows(frame[cols], spec))  # type: ignore[assignment]
+        return out
 
     def kpis(self) -> dict[str, float]:
         """Service level, inventory value, expiry wastage, capacity use and order counts."""

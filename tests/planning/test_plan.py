@@ -352,3 +352,27 @@ def test_stock_already_below_minimum_life_is_unsellable_not_plan_waste(
         500.0 + base.mps.loc[base.mps["sku"] == "SMOOTH1", "unsellable"].sum()
     )
     assert set(hit["period"]) == {got.periods[0]}
+
+
+def test_plan_frames_at_the_boundary_are_polars_typed_as_the_stored_tables(
+    planning_wh: Warehouse, base
+) -> None:
+    import polars as pl
+
+    frames = base.to_polars()
+    assert set(frames) == {"demand", "mps", "safety", "orders", "exceptions", "capacity"}
+    o = frames["orders"]
+    assert o.schema["release_date"] == pl.Date and o.schema["late"] == pl.Boolean
+    assert o.schema["pegged_to"] == pl.List(pl.String)
+    assert o.height == len(base.orders) and o["qty"].sum() == pytest.approx(float(base.orders["qty"].sum()))
+    assert o["pegged_to"].to_list() == [list(p) for p in base.orders["pegged_to"]]
+    # the same columns and types as the stored table, less the run's version and as-of date
+    stored = dict(
+        planning_wh.duckdb.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'plan_exceptions'"
+        ).fetchall()
+    )
+    e = frames["exceptions"]
+    assert set(e.columns) == set(stored) - {"version", "as_of"}
+    assert e.schema["period"] == pl.Date and e.height == len(base.exceptions)
+    assert frames["capacity"]["load_days"].to_list() == pytest.approx(base.capacity["load_days"].tolist())
