@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chainsight.model._derived import DERIVED, DerivedTable
 from chainsight.model._entities import ENTITIES, LOAD_ORDER
+from chainsight.model._min_life import MIN_LIFE_DEFAULTS
 from chainsight.model._spec import Column
 
 _HEAD = {
@@ -90,6 +91,38 @@ def _derived(t: DerivedTable, lang: str, yes: str) -> list[str]:
     return out
 
 
+_MIN_LIFE = {
+    "en": (
+        "## Where a minimum remaining shelf life is blank",
+        "`customers.min_remaining_life_pct` and `channels.min_remaining_life_pct` may be left empty. "
+        "A channel's minimum is then the strictest default of its customers' types, else its kind's; "
+        "a customer's is its channel's value, else its type's default, else its channel's minimum; "
+        "else {fallback}. The expiry report and the plan apply this one rule "
+        "(`chainsight/model/_min_life.py`).",
+        "default",
+    ),
+    "zh": (
+        "## 最低剩余保质期为空时",
+        "`customers.min_remaining_life_pct` 与 `channels.min_remaining_life_pct` 可以为空。此时渠道的最低要求"
+        "取其客户类型默认值中最严的一个,否则取渠道类型的默认值;客户的最低要求取其渠道的数据值,"
+        "否则取客户类型的默认值,否则取其渠道的最低要求;都没有时为 {fallback}。临期报告与供应计划使用"
+        "同一条规则(`chainsight/model/_min_life.py`)。",
+        "默认",
+    ),
+}
+
+
+def _min_life(lang: str) -> list[str]:
+    title, text, default = _MIN_LIFE[lang]
+    d = MIN_LIFE_DEFAULTS
+    out = [title, "", text.format(fallback=f"{d.fallback:.0%}"), ""]
+    for column, table in (("customers.type", d.by_customer_type), ("channels.kind", d.by_channel_kind)):
+        out += [f"| `{column}` | {default} |", "|---|---|"]
+        out += [f"| `{k}` | {v:.0%} |" for k, v in table.items()]
+        out.append("")
+    return out
+
+
 def render(lang: str = "en") -> str:
     title, note, headers, key_label, ref_label, yes = _HEAD[lang]
     out = [title, "", note, ""]
@@ -108,6 +141,7 @@ def render(lang: str = "en") -> str:
                 f"| `{c.name}` | {c.type.value} | {yes if c.required else ''} | {_rule(c)} | {c.description.get(lang)} |"
             )
         out.append("")
+    out += _min_life(lang)
     h = _DERIVED_HEAD[lang]
     out += [h["title"], "", h["intro"], ""]
     for t in DERIVED.values():
