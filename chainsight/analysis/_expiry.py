@@ -9,7 +9,8 @@ Conventions (see docs/analysis.md):
   catalog's table); expired: remaining days < 0;
 * a customer may receive a lot when its remaining shelf life at delivery (``ship_days``
   later) is at least the customer's minimum — the customer's own value, else its channel's,
-  else the default for its customer type, else for its channel kind (``analysis.yaml``);
+  else the default for its customer type, else for its channel kind (the data model's rule and
+  defaults, :func:`chainsight.model.customer_min_life`; the plan applies the same);
 * a lot serves demand up to and including its expiry date.
 """
 
@@ -28,6 +29,7 @@ from chainsight.analysis._common import items, latest_snapshot, run, snapshot_ro
 from chainsight.analysis._demand import finished_goods_demand, material_demand
 from chainsight.analysis._fefo import KEYS, Demand, project_groups, project_lots
 from chainsight.analysis._policy import AnalysisPolicy, ShelfLifePolicy, load_policy
+from chainsight.model import MinLifeDefaults, channel_min_life, customer_min_life
 from chainsight.warehouse import Warehouse
 
 LOT_KEY = ["site_id", "item_id", "lot_id", "status"]
@@ -69,87 +71,32 @@ def near_expiry_bands(bands: Any = None) -> tuple[Band, ...]:
 
 
 # ------------------------------------------------------------------------------------ who may receive
+def _min_life(policy: AnalysisPolicy | None) -> MinLifeDefaults:
+    sl = (policy or load_policy()).shelf_life
+    return MinLifeDefaults(sl.min_remaining_life_by_customer_type, sl.min_remaining_life_by_channel_kind)
+
+
 def channel_rules(wh: Warehouse, policy: AnalysisPolicy | None = None) -> pl.DataFrame:
     """Minimum remaining shelf life at delivery per channel, and where the number comes from.
 
     ``source`` is ``channel`` (the channels table), ``customer_type`` (the strictest default of
-    the channel's customer types) or ``channel_kind`` (the default for online/offline).
+    the channel's customer types) or ``channel_kind`` (the default for online/offline). The rule is
+    the data model's (:func:`chainsight.model.channel_min_life`), which the plan uses too.
 
     >>> channel_rules(wh).columns  # doctest: +SKIP
     ['channel_id', 'name', 'kind', 'min_remaining_life_pct', 'source']
     """
-    sl = (policy or load_policy()).shelf_life
-    ch = run(wh, wh.table("channels").select("channel_id", "name", "kind", "min_remaining_life_pct"))
-    cu = run(wh, wh.table("customers").select("channel_id", "type"))
-    by_type = pl.DataFrame(
-        {
-            "type": list(sl.min_remaining_life_by_customer_type),
-            "_t": list(sl.min_remaining_life_by_customer_type.values()),
-        },
-        schema={"type": pl.String, "_t": pl.Float64},
-    )
-    strictest = cu.join(by_type, on="type", how="left").group_by("channel_id").agg(pl.col("_t").max())
-    by_kind = pl.DataFrame(
-        {
-            "kind": list(sl.min_remaining_life_by_channel_kind),
-            "_k": list(sl.min_remaining_life_by_channel_kind.values()),
-        },
-        schema={"kind": pl.String, "_k": pl.Float64},
-    )
-    out = ch.join(strictest, on="channel_id", how="left").join(by_kind, on="kind", how="left")
-    return out.select(
-        "channel_id",
-        "name",
-        "kind",
-        pl.coalesce("min_remaining_life_pct", "_t", "_k", pl.lit(0.5)).alias("min_remaining_life_pct"),
-        pl.when(pl.col("min_remaining_life_pct").is_not_null())
-        .then(pl.lit("channel"))
-        .when(pl.col("_t").is_not_null())
-        .then(pl.lit("customer_type"))
-        .otherwise(pl.lit("channel_kind"))
-        .alias("source"),
-    ).sort("channel_id")
+    return run(wh, channel_min_life(wh.table, _min_life(policy))).sort("channel_id")
 
 
 def customer_rules(wh: Warehouse, policy: AnalysisPolicy | None = None) -> pl.DataFrame:
     """Minimum remaining shelf life at delivery per customer: its own, else its channel's (as in the
     data), else the default for its type, else its channel's effective value.
 
-    ``source`` says which: ``customer``, ``channel``, ``customer_type`` or ``channel_default``.
+    ``source`` says which: ``customer``, ``channel``, ``customer_type`` or ``channel_default``. The
+    rule is the data model's (:func:`chainsight.model.customer_min_life`), which the plan uses too.
     """
-    sl = (policy or load_policy()).shelf_life
-    cu = run(
-        wh,
-        wh.table("customers").select("customer_id", "name", "type", "channel_id", "min_remaining_life_pct"),
-    )
-    ch_data = run(
-        wh, wh.table("channels").select("channel_id", _c=wh.table("channels").min_remaining_life_pct)
-    )
-    ch_eff = channel_rules(wh, policy).select("channel_id", _e=pl.col("min_remaining_life_pct"))
-    by_type = pl.DataFrame(
-        {
-            "type": list(sl.min_remaining_life_by_customer_type),
-            "_t": list(sl.min_remaining_life_by_customer_type.values()),
-        },
-        schema={"type": pl.String, "_t": pl.Float64},
-    )
-    out = cu.join(ch_data, on="channel_id", how="left").join(by_type, on="type", how="left")
-    out = out.join(ch_eff, on="channel_id", how="left")
-    return out.select(
-        "customer_id",
-        "name",
-        "type",
-        "channel_id",
-        pl.coalesce("min_remaining_life_pct", "_c", "_t", "_e", pl.lit(0.5)).alias("min_remaining_life_pct"),
-        pl.when(pl.col("min_remaining_life_pct").is_not_null())
-        .then(pl.lit("customer"))
-        .when(pl.col("_c").is_not_null())
-        .then(pl.lit("channel"))
-        .when(pl.col("_t").is_not_null())
-        .then(pl.lit("customer_type"))
-        .otherwise(pl.lit("channel_default"))
-        .alias("source"),
-    ).sort("customer_id")
+    return run(wh, customer_min_life(wh.table, _min_life(policy))).sort("customer_id")
 
 
 # ------------------------------------------------------------------------------------ lots

@@ -1,7 +1,8 @@
 """The knobs of every analysis, declared once (``analysis.yaml``) and validated when loaded.
 
 The near-expiry band table is the metric catalog's (``chainsight.metrics``): one table for
-metrics, analyses and alerts.
+metrics, analyses and alerts. The minimum remaining life where master data sets none is the data
+model's (``chainsight.model.MIN_LIFE_DEFAULTS``): one rule for the expiry analysis and the plan.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 
 from chainsight._errors import DefinitionError
+from chainsight.model import MIN_LIFE_DEFAULTS
 
 POLICY_FILE = Path(__file__).with_name("analysis.yaml")
 
@@ -24,8 +26,13 @@ POLICY_FILE = Path(__file__).with_name("analysis.yaml")
 class ShelfLifePolicy:
     """Defaults of the shelf-life analysis; see ``analysis.yaml`` for what each means."""
 
-    min_remaining_life_by_customer_type: dict[str, float] = field(default_factory=dict)
-    min_remaining_life_by_channel_kind: dict[str, float] = field(default_factory=dict)
+    # where the data sets no minimum life: the data model's defaults (the plan uses the same)
+    min_remaining_life_by_customer_type: dict[str, float] = field(
+        default_factory=lambda: dict(MIN_LIFE_DEFAULTS.by_customer_type)
+    )
+    min_remaining_life_by_channel_kind: dict[str, float] = field(
+        default_factory=lambda: dict(MIN_LIFE_DEFAULTS.by_channel_kind)
+    )
     usable_statuses: tuple[str, ...] = ("available", "in_transit")
     history_weeks: int = 8
     horizon_days: int = 365

@@ -3,7 +3,18 @@
 >>> from chainsight.ingest import load_files, Mapping
 """
 
+from chainsight.ingest._check import CheckedFile, FileProblem, check_file
 from chainsight.ingest._load import LoadResult, list_rejects, load_files, retry_rejects
 from chainsight.ingest._mapping import Mapping, normalise_header
 
-__all__ = ["LoadResult", "Mapping", "list_rejects", "load_files", "normalise_header", "retry_rejects"]
+__all__ = [
+    "CheckedFile",
+    "FileProblem",
+    "LoadResult",
+    "Mapping",
+    "check_file",
+    "list_rejects",
+    "load_files",
+    "normalise_header",
+    "retry_rejects",
+]

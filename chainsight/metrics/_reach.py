@@ -22,7 +22,7 @@ import ibis
 import ibis.expr.types as ir
 
 from chainsight.metrics._expr import compile_expr, names, parse
-from chainsight.model import ENTITIES, Column, ColumnType, Entity, EntityKind, ForeignKey, Text
+from chainsight.model import DERIVED, ENTITIES, ColumnType, DerivedTable, Text
 
 Tables = Callable[[str], ir.Table]
 
@@ -50,36 +50,10 @@ DIMENSIONS: dict[str, Text] = {
 # Accepted spellings for a dimension (the issue's examples say "region").
 DIMENSION_ALIASES: dict[str, str] = {"region": "province"}
 
-# ---------------------------------------------------------------- tables the model does not have yet
-# Metrics for forecast accuracy and customer service need two tables the canonical
-# model does not define yet. They are declared here, in the model's own spec types,
-# so they can move into chainsight.model unchanged; until a warehouse has them, the
-# metrics that read them answer with a clear error.
-_S, _N, _D, _I = ColumnType.STRING, ColumnType.NUMBER, ColumnType.DATE, ColumnType.INTEGER
-
-PENDING_ENTITIES: dict[str, Entity] = {
-    "forecasts": Entity(
-        "forecasts",
-        Text("需求预测", "Demand forecasts"),
-        Text(
-            "发布的需求预测及对应实际销量(按期间、SKU、渠道)",
-            "Published demand forecast with the actual quantity, per period, SKU and channel",
-        ),
-        EntityKind.TRANSACTION,
-        "forecast",
-        (
-            Column("period", _D, Text("预测期间起始日", "First day of the forecast period"), True),
-            Column("sku", _S, Text("产品编码", "SKU"), True),
-            Column("channel_id", _S, Text("渠道编码", "Channel code"), True),
-            Column("region_id", _S, Text("区域编码", "Region code")),
-            Column("forecast_qty", _N, Text("预测数量", "Forecast quantity"), True, min=0),
-            Column("actual_qty", _N, Text("实际数量", "Actual quantity")),
-        ),
-        ("period", "sku", "channel_id"),
-        (ForeignKey("sku", (("products", "sku"),)), ForeignKey("channel_id", (("channels", "channel_id"),))),
-        date_column="period",
-    ),
-}
+# ---------------------------------------------------------------- tables the product writes
+# Forecast-accuracy metrics read the forecasts table, which planning writes (declared once, in
+# chainsight.model.DERIVED); until a warehouse has it, those metrics answer with a clear error.
+PENDING_ENTITIES: dict[str, DerivedTable] = {"forecasts": DERIVED["forecasts"]}
 
 # ---------------------------------------------------------------- derived tables
 # One row per purchase-order line with what was received against it.
@@ -524,8 +498,11 @@ VIEWS: dict[str, View] = {
 
 
 def table_schema(entity: str) -> dict[str, str]:
-    """Ibis schema of a canonical or pending entity (for compiling SQL without a warehouse)."""
-    spec = ENTITIES.get(entity) or PENDING_ENTITIES[entity]
+    """Ibis schema of a canonical entity or a table the product writes (for compiling SQL without a
+    warehouse)."""
+    if entity not in ENTITIES:
+        return PENDING_ENTITIES[entity].ibis_schema()
+    spec = ENTITIES[entity]
     types = {
         ColumnType.STRING: "string",
         ColumnType.INTEGER: "int64",

@@ -87,11 +87,12 @@ _T = {
     "band_cols": Text(
         "| 保质期 | 最短保质期(天) | 到期前天数 |", "| shelf life | from (days) | days before expiry |"
     ),
-    "pending": Text("尚未纳入标准模型的表", "Tables not yet in the canonical model"),
+    "pending": Text("产品自己写入的表", "Tables Chainsight writes"),
     "pending_intro": Text(
-        "以下指标读取的表尚不属于标准数据模型;仓库中没有这些表时,查询会给出明确的错误提示。",
-        "These metrics read tables that are not part of the canonical model yet; on a warehouse without them a "
-        "query says so clearly.",
+        "以下指标读取由产品自己写入的表(需求预测写入 forecasts,见数据模型文档);"
+        "仓库中还没有这些表时,查询会给出明确的错误提示。",
+        "These metrics read tables Chainsight writes itself (forecasting writes forecasts; see the data "
+        "model); on a warehouse without them yet, a query says so clearly.",
     ),
     "formula": Text("公式", "Formula"),
     "unit": Text("单位", "Unit"),

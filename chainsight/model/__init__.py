@@ -1,12 +1,30 @@
-"""The canonical FMCG data model (entities, columns, keys), validated at import.
+"""The canonical FMCG data model (entities, columns, keys) and the tables Chainsight derives from it
+(forecasts, plans, rollup bookkeeping), validated at import.
 
->>> from chainsight.model import get_entity
+>>> from chainsight.model import DERIVED, get_entity
 >>> get_entity("sell_in").natural_key
 ('doc_id', 'line_no')
+>>> DERIVED["planned_orders"].replaces
+('as_of',)
 """
 
 from chainsight._errors import UnknownEntityError
-from chainsight.model._entities import ENTITIES, LOAD_ORDER
+from chainsight.model._derived import (
+    DERIVED,
+    DerivedTable,
+    StoredColumn,
+    StoredType,
+    rollup_table,
+    validate_derived,
+)
+from chainsight.model._entities import ENTITIES, LOAD_ORDER, load_order
+from chainsight.model._min_life import (
+    MIN_LIFE_DEFAULTS,
+    MinLifeDefaults,
+    channel_min_life,
+    customer_min_life,
+    validate_min_life,
+)
 from chainsight.model._spec import (
     Column,
     ColumnType,
@@ -33,15 +51,28 @@ def get_entity(name: str) -> Entity:
 
 
 __all__ = [
+    "DERIVED",
     "ENTITIES",
     "LOAD_ORDER",
+    "MIN_LIFE_DEFAULTS",
     "Column",
     "ColumnType",
+    "DerivedTable",
     "Entity",
     "EntityKind",
     "ForeignKey",
+    "MinLifeDefaults",
     "RowCheck",
+    "StoredColumn",
+    "StoredType",
     "Text",
+    "UnknownEntityError",
+    "channel_min_life",
+    "customer_min_life",
     "get_entity",
+    "load_order",
+    "rollup_table",
     "validate_catalog",
+    "validate_derived",
+    "validate_min_life",
 ]

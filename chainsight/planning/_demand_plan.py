@@ -10,16 +10,12 @@ Chinese and English, for every problem (the first few in the message).
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from chainsight._errors import UserInputError
-from chainsight.ingest import Mapping
-from chainsight.ingest._load import _Pipeline, new_batch_id, q
-from chainsight.ingest._read import expected_headers, make_workdir, read_any
-from chainsight.ingest._reasons import reason_texts
+from chainsight.ingest import FileProblem, Mapping, check_file
 from chainsight.model import Column, ColumnType, Entity, EntityKind, ForeignKey, Text
 from chainsight.warehouse import Warehouse
 
@@ -57,51 +53,19 @@ class DemandPlanError(UserInputError):
 
 
 def read_demand_plan(
-    path: str | Path, warehouse: Warehouse | None = None, mapping: Mapping | str | Path | None = None
+    path: str | Path, wh: Warehouse | None = None, mapping: Mapping | str | Path | None = None
 ) -> pd.DataFrame:
     """``sku, site_id, period (Monday), qty`` from a CSV/Excel demand plan; a :class:`DemandPlanError`
-    naming file, row, column and value when any row is bad. With a ``warehouse``, SKUs and sites
+    naming file, row, column and value when any row is bad. With a warehouse ``wh``, SKUs and sites
     must exist in its master data. Rows for the same SKU, site and week are an error (duplicate key).
     """
     p = Path(path)
     if isinstance(mapping, str | Path):
         mapping = Mapping.from_yaml(mapping)
-    mapping = mapping or Mapping()
-    own = warehouse is None
-    wh = Warehouse.open(":memory:") if warehouse is None else warehouse
-    ent = DEMAND_PLAN
-    if own:  # nothing to check references against
-        ent = Entity(ent.name, ent.label, ent.description, ent.kind, ent.domain, ent.columns, ent.natural_key)
-    pipe = _Pipeline(wh, ent, new_batch_id(), mapping.formats)
-    workdir = make_workdir()
-    con = wh.duckdb
-    try:
-        with wh._lock:
-            raw = read_any(
-                con, p, pipe.t("raw0"), mapping, expected_headers(list(ent.column_names), mapping), workdir
-            )
-            pipe.temp_tables.append(raw.table)
-            pipe.add_part(str(p), raw, mapping.resolve(ent, raw.headers, str(p)), mapping.constants)
-            pipe.validate(None)
-            errors = pipe.collect_errors(pipe.typed)
-            bad = con.execute(
-                f'SELECT __idx, "column", code, detail, first_idx FROM {q(errors)} ORDER BY __idx, "column"'
-            ).fetchall()
-            if bad:
-                part = pipe.parts[0]
-                idx = sorted({int(b[0]) for b in bad})
-                raw_rows = con.execute(
-                    f"SELECT s.* FROM ({part.numbered_sql}) s SEMI JOIN (SELECT unnest($__want) AS i) w "
-                    "ON s.__idx = w.i",
-                    {**part.params, "__want": idx},
-                ).df()
-                raise _error(p, bad, raw_rows.set_index("__idx"), raw.row_offset)
-            rows = con.execute(f"SELECT sku, site_id, period, qty FROM {q(pipe.typed)} ORDER BY __idx").df()
-    finally:
-        pipe.cleanup()
-        shutil.rmtree(workdir, ignore_errors=True)
-        if own:
-            wh.close()
+    checked = check_file(p, DEMAND_PLAN, wh=wh, mapping=mapping)
+    if checked.problems:
+        raise _error(p, checked.problems)
+    rows = checked.rows.to_pandas()
     period = pd.to_datetime(rows["period"])
     out = pd.DataFrame(
         {
@@ -116,25 +80,11 @@ def read_demand_plan(
     )[["sku", "site_id", "period", "qty"]]
 
 
-def _error(path: Path, bad: list[tuple], raw: pd.DataFrame, offset: int) -> DemandPlanError:
-    texts = reason_texts({})
-    texts["unknown_reference"] = ("“{0}” 在主数据 {1} 中不存在", "'{0}' does not exist in master data {1}")
-    problems = []
-    for idx, col, code, detail, first_idx in bad:
-        value = raw.at[idx, col] if idx in raw.index and col in raw.columns else None
-        value = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-        extra = str(first_idx + offset) if first_idx is not None else (detail or "")
-        zh, en = texts.get(code, (code, code))
-        problems.append(
-            {
-                "row": int(idx + offset),
-                "column": col,
-                "value": value,
-                "code": code,
-                "zh": zh.format(value or "", extra),
-                "en": en.format(value or "", extra),
-            }
-        )
+def _error(path: Path, found: tuple[FileProblem, ...]) -> DemandPlanError:
+    problems = [
+        {"row": x.row, "column": x.column, "value": x.value, "code": x.code, "zh": x.zh, "en": x.en}
+        for x in found
+    ]
     first = problems[0]
     hidden = len(problems) - SHOWN
     more_zh = f"(另有 {hidden} 处问题)" if hidden > 0 else ""

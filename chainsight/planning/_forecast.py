@@ -11,29 +11,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from chainsight._errors import UserInputError
+from chainsight.model import DERIVED
 from chainsight.planning._engine import ENGINES, FREQ, accuracy_table, run_engine
 from chainsight.planning._history import demand_history, parse_level
+from chainsight.planning._rows import to_rows
 from chainsight.warehouse import Warehouse
 
 __all__ = ["FORECASTS_TABLE", "FORECAST_RUNS_TABLE", "ForecastResult", "complete_panel", "forecast"]
 
-FORECASTS_TABLE = "forecasts"  # latest published forecast per period × keys (read by forecast metrics)
-FORECAST_HISTORY_TABLE = "forecast_history"  # every version, kept
-FORECAST_RUNS_TABLE = "forecast_runs"  # one row per version: as-of, level, bucket, accuracy
-
-_DDL = [
-    f"""CREATE TABLE IF NOT EXISTS {FORECAST_RUNS_TABLE} (
-        version VARCHAR PRIMARY KEY, as_of DATE, created_at TIMESTAMP, level VARCHAR, bucket VARCHAR,
-        horizon INTEGER, series INTEGER, accuracy JSON)""",
-    *(
-        f"""CREATE TABLE IF NOT EXISTS {name} (
-        period DATE, sku VARCHAR, channel_id VARCHAR, region_id VARCHAR, forecast_qty DOUBLE,
-        actual_qty DOUBLE, model VARCHAR, level VARCHAR, bucket VARCHAR, version VARCHAR, as_of DATE)"""
-        for name in (FORECASTS_TABLE, FORECAST_HISTORY_TABLE)
-    ),
-]
+FORECASTS = DERIVED["forecasts"]  # latest published forecast per period × keys (read by forecast metrics)
+FORECAST_HISTORY = DERIVED["forecast_history"]  # every version, kept
+FORECAST_RUNS = DERIVED["forecast_runs"]  # one row per version: as-of, level, bucket, accuracy
+FORECASTS_TABLE = FORECASTS.name
+FORECAST_HISTORY_TABLE = FORECAST_HISTORY.name
+FORECAST_RUNS_TABLE = FORECAST_RUNS.name
 
 
 @dataclass
@@ -52,6 +46,13 @@ class ForecastResult:
         repr=False, default_factory=pd.DataFrame
     )  # every level: unique_id, ds, forecast
     factors: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)  # learned calendar uplifts
+
+    def to_polars(self) -> pl.DataFrame:
+        """The forecast records as Polars (the product's frame type at public boundaries): the level's
+        keys, ``period`` (a date), ``forecast`` and ``model``."""
+        keys = {k: pl.String for k in self.level}
+        schema = {**keys, "period": pl.String, "forecast": pl.Float64, "model": pl.String}
+        return pl.DataFrame(self.records, schema=schema).with_columns(pl.col("period").str.to_date())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,7 +120,7 @@ def forecast(
     in this process) or ``spark`` (statsforecast's distributed mode on Spark); by default ``spark``
     when ``wh`` is a Spark warehouse.
     """
-    engine = engine or ("spark" if getattr(wh, "engine", "duckdb") == "spark" else "local")
+    engine = engine or ("spark" if wh.engine == "spark" else "local")
     if engine not in ENGINES:
         raise UserInputError(
             f"未知的计算引擎:{engine};可用:{', '.join(ENGINES)}",
@@ -216,6 +217,7 @@ def _reconcile(
 
 
 def _store(wh: Warehouse, res: ForecastResult, bottom: pd.DataFrame, keys: list[str]) -> None:
+    level = ",".join(keys)
     rows = pd.DataFrame(
         {
             "period": pd.to_datetime(bottom["period"]),
@@ -224,7 +226,7 @@ def _store(wh: Warehouse, res: ForecastResult, bottom: pd.DataFrame, keys: list[
             "region_id": bottom["region_id"] if "region_id" in keys else None,
             "forecast_qty": bottom["forecast"].astype(float),
             "model": bottom["model"],
-            "level": ",".join(keys),
+            "level": level,
             "bucket": res.bucket,
             "version": res.version,
             "as_of": pd.Timestamp(res.as_of),
@@ -237,64 +239,73 @@ def _store(wh: Warehouse, res: ForecastResult, bottom: pd.DataFrame, keys: list[
     last_complete = actual["period"].max() if len(actual) else None
     if last_complete is not None:
         rows.loc[(rows["period"] <= last_complete) & rows["actual_qty"].isna(), "actual_qty"] = 0.0
-    # Earlier forecasts at this level whose periods have completed since: their actuals, so accuracy
-    # metrics and the forecast-bias alert follow the data a daily pipeline loads.
-    actuals = pd.DataFrame(
+    run = pd.DataFrame(
+        {
+            "version": [res.version],
+            "as_of": [pd.Timestamp(res.as_of)],
+            "created_at": [pd.Timestamp(dt.datetime.now())],
+            "level": [level],
+            "bucket": [res.bucket],
+            "horizon": [res.horizon],
+            "series": [bottom["sku"].size],
+            "accuracy": [json.dumps(res.accuracy, ensure_ascii=False, default=float)],
+        }
+    )
+    # One writer from reading the earlier forecasts to committing (a Spark warehouse stages the
+    # tables written and publishes them at commit).
+    with wh.write_lock():
+        completed = (
+            _completed_actuals(wh, actual, keys, level, res.bucket, last_complete, rows)
+            if last_complete is not None
+            else None
+        )
+        with wh.transaction((FORECASTS_TABLE, FORECAST_HISTORY_TABLE, FORECAST_RUNS_TABLE)):
+            for spec in (FORECASTS, FORECAST_HISTORY, FORECAST_RUNS):
+                wh.ensure_table(spec)
+            wh.replace_rows(FORECASTS_TABLE, to_rows(rows, FORECASTS), key=FORECASTS.key)
+            if completed is not None and len(completed):
+                wh.replace_rows(FORECASTS_TABLE, to_rows(completed, FORECASTS), key=FORECASTS.key)
+            wh.replace_rows(FORECAST_HISTORY_TABLE, to_rows(rows, FORECAST_HISTORY))
+            wh.replace_rows(FORECAST_RUNS_TABLE, to_rows(run, FORECAST_RUNS))
+
+
+def _completed_actuals(
+    wh: Warehouse,
+    actual: pd.DataFrame,
+    keys: list[str],
+    level: str,
+    bucket: str,
+    last_complete: pd.Timestamp,
+    new: pd.DataFrame,
+) -> pd.DataFrame:
+    """Earlier forecasts at this level whose periods have completed since, with their actuals (0
+    for a series that sold nothing), so accuracy metrics and the forecast-bias alert follow the
+    data a daily pipeline loads. Only the rows whose actual changes; the new run's rows excluded."""
+    if not wh.has_table(FORECASTS_TABLE):
+        return pd.DataFrame(columns=list(FORECASTS.column_names))
+    t = wh.table(FORECASTS_TABLE)
+    old = (
+        t.filter((t.level == level) & (t.bucket == bucket) & (t.period <= last_complete.date()))
+        .select(*FORECASTS.column_names)
+        .execute()
+    )
+    if old.empty:
+        return old
+    old["period"] = pd.to_datetime(old["period"])
+    join = ["period", "sku", "channel_id", "region_id"]
+    a = pd.DataFrame(
         {
             "period": pd.to_datetime(actual["period"]),
             "sku": actual["sku"],
             "channel_id": actual["channel_id"] if "channel_id" in keys else None,
             "region_id": actual["region_id"] if "region_id" in keys else None,
-            "y": actual["y"].astype(float),
+            "_y": actual["y"].astype(float),
         }
     )
-    cols = [
-        "period",
-        "sku",
-        "channel_id",
-        "region_id",
-        "forecast_qty",
-        "actual_qty",
-        "model",
-        "level",
-        "bucket",
-        "version",
-        "as_of",
-    ]
-    rows = rows[cols]
-    acc = json.dumps(res.accuracy, ensure_ascii=False, default=float)
-    # The tables written (a Spark warehouse stages them and publishes them at commit).
-    with wh.transaction((FORECASTS_TABLE, FORECAST_HISTORY_TABLE, FORECAST_RUNS_TABLE)) as con:
-        for ddl in _DDL:
-            con.execute(ddl)
-        con.register("_cs_fc_rows", rows)
-        con.execute(
-            f"""DELETE FROM {FORECASTS_TABLE} f USING _cs_fc_rows r
-                WHERE f.period = r.period AND f.sku = r.sku
-                  AND f.channel_id IS NOT DISTINCT FROM r.channel_id
-                  AND f.region_id IS NOT DISTINCT FROM r.region_id"""
-        )
-        con.execute(f"INSERT INTO {FORECASTS_TABLE} SELECT * FROM _cs_fc_rows")
-        if last_complete is not None:
-            con.register("_cs_fc_actuals", actuals)
-            same_level = "f.level = ? AND f.bucket = ? AND f.period <= ?"
-            params = [",".join(keys), res.bucket, last_complete.date()]
-            con.execute(
-                f"""UPDATE {FORECASTS_TABLE} f SET actual_qty = a.y FROM _cs_fc_actuals a
-                    WHERE {same_level} AND f.period = a.period AND f.sku = a.sku
-                      AND f.channel_id IS NOT DISTINCT FROM a.channel_id
-                      AND f.region_id IS NOT DISTINCT FROM a.region_id
-                      AND f.actual_qty IS DISTINCT FROM a.y""",
-                params,
-            )
-            con.execute(
-                f"UPDATE {FORECASTS_TABLE} f SET actual_qty = 0 WHERE {same_level} AND f.actual_qty IS NULL",
-                params,
-            )
-            con.unregister("_cs_fc_actuals")
-        con.execute(f"INSERT INTO {FORECAST_HISTORY_TABLE} SELECT * FROM _cs_fc_rows")
-        con.execute(
-            f"INSERT INTO {FORECAST_RUNS_TABLE} VALUES (?, ?, now(), ?, ?, ?, ?, ?)",
-            [res.version, res.as_of, ",".join(keys), res.bucket, res.horizon, bottom["sku"].size, acc],
-        )
-        con.unregister("_cs_fc_rows")
+    # NaN keys (no channel, no region at this level) match each other, as the table's empty keys do
+    fresh = new[join].assign(_new=True)
+    m = old.merge(a, on=join, how="left").merge(fresh, on=join, how="left")
+    m = m[m["_new"].isna()]
+    updated = m["_y"].fillna(m["actual_qty"]).fillna(0.0)
+    changed = m[(updated != m["actual_qty"]) | m["actual_qty"].isna()]
+    return changed.assign(actual_qty=updated[changed.index]).drop(columns=["_y", "_new"])

@@ -41,7 +41,7 @@ import yaml
 from duckdb import DuckDBPyConnection
 
 from chainsight._errors import DefinitionError, UserInputError, WarehouseError
-from chainsight.model import ENTITIES
+from chainsight.model import DERIVED, ENTITIES
 from chainsight.warehouse._warehouse import _META_DDL, Warehouse, _entity_columns_sql, history_table
 
 MANIFEST = "_manifest.json"
@@ -559,6 +559,7 @@ _SPARK_TYPES = {
     "DOUBLE": "DOUBLE",
     "DATE": "DATE",
     "TIMESTAMP": "TIMESTAMP_NTZ",
+    "BOOLEAN": "BOOLEAN",
 }
 
 
@@ -623,6 +624,7 @@ class SparkWarehouse(Warehouse):
             wh._stand_in_for_missing_tables()
         else:
             wh.ensure_schema()
+            wh._widen_derived_tables()
         return wh
 
     # ------------------------------------------------------------------ reading
@@ -643,6 +645,12 @@ class SparkWarehouse(Warehouse):
         df = reader.parquet(*self.store.files(name))
         if PARTITION_COLUMN in df.columns:
             df = df.drop(PARTITION_COLUMN)
+        if name in DERIVED:  # read-only on an older warehouse: columns the spec gained, empty
+            from pyspark.sql import functions as F
+
+            for c in DERIVED[name].columns:
+                if c.name not in df.columns and c.type.sql in _SPARK_TYPES:
+                    df = df.withColumn(c.name, F.lit(None).cast(_SPARK_TYPES[c.type.sql]))
         df.createOrReplaceTempView(name)
         self._registered.add(name)
 
@@ -741,12 +749,18 @@ class SparkWarehouse(Warehouse):
         if self.read_only:
             raise WarehouseError(f"the Spark warehouse {self.path} was opened read-only")
         with self._lock:
+            if getattr(self, "_in_transaction", False):  # nested: join the outer one (it publishes)
+                self.store.checkout(list(tables))
+                yield self.store.staging
+                return
             before = dict(self.store.manifest.tables)
+            self._in_transaction = True
             try:
                 self.store.checkout(list(tables))
                 with self.store.transaction() as con:
                     yield con
             finally:
+                self._in_transaction = False
                 self.store.unlock()
             after = self.store.manifest.tables
             self._register({n for n in set(before) | set(after) if before.get(n) != after.get(n)})

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from typing import Any
 import duckdb
 import duckdb as _duckdb
 import ibis
+import pyarrow as pa
 
 from chainsight._errors import UserInputError, WarehouseError
-from chainsight.model import ENTITIES, Entity
+from chainsight.model import DERIVED, ENTITIES, DerivedTable, Entity, StoredColumn
 
 DEFAULT_WAREHOUSE = "chainsight.duckdb"
 ENV_WAREHOUSE = "CHAINSIGHT_WAREHOUSE"
@@ -104,8 +106,10 @@ class Warehouse:
         wh = cls(backend, target)
         if not read_only:
             wh.ensure_schema()
+            wh._widen_derived_tables()
         else:
             wh._stand_in_for_missing_tables()
+            wh._stand_in_for_missing_derived_columns()
         return wh
 
     def _stand_in_for_missing_tables(self) -> None:
@@ -178,7 +182,11 @@ class Warehouse:
         """
         with self._lock:
             con = self.duckdb
+            if getattr(self, "_in_transaction", False):  # nested: join the outer one (it commits)
+                yield con
+                return
             con.execute("BEGIN TRANSACTION")
+            self._in_transaction = True
             try:
                 yield con
             except BaseException:
@@ -186,3 +194,116 @@ class Warehouse:
                 raise
             else:
                 con.execute("COMMIT")
+            finally:
+                self._in_transaction = False
+
+    # ================================================================== derived tables
+    # Added by the "plan" helper for issue 13 item 4, in the signatures the "core" helper publishes
+    # (notes: warehouse API): core's implementation replaces this block, keeping the two hooks
+    # at the end (``_widen_derived_tables`` on a writable open, the read-only stand-in).
+    def write_lock(self) -> threading.RLock:
+        """One writer at a time in this process."""
+        return self._lock
+
+    def ensure_table(self, spec: DerivedTable) -> None:
+        """Create ``spec.name`` from its spec, or add the columns the spec gained since it was made."""
+        cols = ", ".join(f"{_q(c.name)} {c.type.sql}" for c in spec.columns)
+        with self.transaction((spec.name,)) as con:
+            con.execute(f"CREATE TABLE IF NOT EXISTS {_q(spec.name)} ({cols})")
+            have = set(self._columns(con, spec.name))
+            for c in spec.columns:
+                if c.name not in have:
+                    con.execute(f"ALTER TABLE {_q(spec.name)} ADD COLUMN {_q(c.name)} {c.type.sql}")
+
+    @staticmethod
+    def _columns(con: _duckdb.DuckDBPyConnection, name: str) -> list[str]:
+        return [
+            r[0]
+            for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+                "AND table_name = ? ORDER BY ordinal_position",
+                [name],
+            ).fetchall()
+        ]
+
+    def delete_rows(self, name: str, where: Mapping[str, Any]) -> int:
+        """Delete the rows where each column of ``where`` equals its value (None matches empty)."""
+        if not where:
+            raise WarehouseError(f"delete from {name} needs a filter")
+        cond = " AND ".join(f"{_q(c)} IS NOT DISTINCT FROM ?" for c in where)
+        with self.transaction((name,)) as con:
+            row = con.execute(f"DELETE FROM {_q(name)} WHERE {cond}", list(where.values())).fetchone()
+        return int(row[0]) if row else 0
+
+    def replace_rows(
+        self,
+        name: str,
+        rows: pa.Table,
+        *,
+        where: Mapping[str, Any] | None = None,
+        key: Sequence[str] = (),
+    ) -> int:
+        """In one transaction: delete the rows matching ``where`` and the rows whose ``key`` columns
+        equal an incoming row's (both null-safe), then insert ``rows`` by column name (columns it
+        lacks stay empty). Neither ``where`` nor ``key``: append. Returns the rows inserted."""
+        if not isinstance(rows, pa.Table):
+            rows = rows.to_arrow()
+        with self.transaction((name,)) as con:
+            if where:
+                self.delete_rows(name, where)
+            if rows.num_rows == 0:
+                return 0
+            con.register("_cs_replace_rows", rows)
+            try:
+                if key:
+                    # a key column the rows lack is empty in each of them
+                    on = " AND ".join(
+                        f"t.{_q(k)} IS NOT DISTINCT FROM r.{_q(k)}"
+                        if k in rows.column_names
+                        else f"t.{_q(k)} IS NULL"
+                        for k in key
+                    )
+                    con.execute(
+                        f"DELETE FROM {_q(name)} t WHERE EXISTS (SELECT 1 FROM _cs_replace_rows r WHERE {on})"
+                    )
+                con.execute(f"INSERT INTO {_q(name)} BY NAME SELECT * FROM _cs_replace_rows")
+            finally:
+                con.unregister("_cs_replace_rows")
+        return rows.num_rows
+
+    def _missing_derived_columns(self) -> dict[str, list[StoredColumn]]:
+        """Per derived table in the warehouse: the columns its spec has and the table lacks."""
+        have: dict[str, set[str]] = defaultdict(set)
+        for name, column in self.duckdb.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND list_contains(?, table_name)",
+            [list(DERIVED)],
+        ).fetchall():
+            have[name].add(column)
+        return {
+            name: missing
+            for name, cols in have.items()
+            if (missing := [c for c in DERIVED[name].columns if c.name not in cols])
+        }
+
+    def _widen_derived_tables(self) -> None:
+        """Add to each existing derived table the columns its spec gained: a warehouse made by an
+        older version stays writable and readable by the newer code. Runs on a writable open."""
+        missing = self._missing_derived_columns()
+        if missing:
+            with self.transaction(sorted(missing)):
+                for name in missing:
+                    self.ensure_table(DERIVED[name])
+
+    def _stand_in_for_missing_derived_columns(self) -> None:
+        """Read-only, a derived table cannot gain a column: a temporary view of the same name adds
+        the missing ones, empty, so readers of the newer columns work on an older warehouse."""
+        con = self.duckdb
+        db = con.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        for name, cols in self._missing_derived_columns().items():
+            extra = ", ".join(f"CAST(NULL AS {c.type.sql}) AS {_q(c.name)}" for c in cols)
+            con.execute(f"CREATE TEMP VIEW {_q(name)} AS SELECT *, {extra} FROM {_q(db)}.main.{_q(name)}")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

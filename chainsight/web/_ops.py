@@ -497,7 +497,7 @@ def _planning_table(attr: str, default: str) -> str:
 
 def _exception_kinds() -> dict[str, tuple[str, str]]:
     try:
-        from chainsight.planning._plan import EXCEPTION_KINDS
+        from chainsight.planning import EXCEPTION_KINDS
 
         return {
             k: (v[0], v[1]) if isinstance(v, tuple) else (str(v), str(v)) for k, v in EXCEPTION_KINDS.items()

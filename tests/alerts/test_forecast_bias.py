@@ -9,7 +9,7 @@ import pytest
 from alert_helpers import make_db
 
 from chainsight.alerts import evaluate, list_alerts
-from chainsight.planning._forecast import _DDL
+from chainsight.model import DERIVED
 from chainsight.warehouse import Warehouse
 
 ROWS = [
@@ -29,8 +29,8 @@ ROWS = [
 @pytest.fixture
 def wh(tmp_path):  # type: ignore[no-untyped-def]
     w = Warehouse.open(tmp_path / "w.duckdb")
-    for ddl in _DDL:
-        w.duckdb.execute(ddl)
+    for name in ("forecasts", "forecast_history", "forecast_runs"):
+        w.ensure_table(DERIVED[name])
     for p, sku, f, a in ROWS:
         w.duckdb.execute(
             "INSERT INTO forecasts (period, sku, channel_id, forecast_qty, actual_qty) VALUES (?, ?, 'ka', ?, ?)",

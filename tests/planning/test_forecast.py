@@ -63,6 +63,22 @@ def test_json_records_carry_level_keys_period_forecast_and_model(weekly) -> None
     assert min(dt.date.fromisoformat(x["period"]) for x in weekly.records) > AS_OF - dt.timedelta(days=7)
 
 
+def test_forecast_records_as_polars_keep_keys_dates_and_values(weekly) -> None:
+    import polars as pl
+
+    f = weekly.to_polars()
+    assert f.columns == ["sku", "channel_id", "period", "forecast", "model"]
+    assert f.schema["period"] == pl.Date and f.height == len(weekly.records)
+    first = weekly.records[0]
+    assert f.row(0) == (
+        first["sku"],
+        first["channel_id"],
+        dt.date.fromisoformat(first["period"]),
+        first["forecast"],
+        first["model"],
+    )
+
+
 def test_planted_cny_uplift_is_learned(weekly) -> None:
     f = weekly.factors
     smooth = f[(f["event"] == "cny") & f["unique_id"].str.contains("SMOOTH")]["factor"]

@@ -23,7 +23,8 @@ from chainsight.planning import (
     scenario,
 )
 from chainsight.planning._mps import DEFAULT_COSTS
-from chainsight.planning._plan import _gather, _run
+from chainsight.planning._plan_inputs import add_shares, gather_inputs
+from chainsight.planning._plan_run import run_plan
 from chainsight.warehouse import Warehouse
 
 AS_OF = dt.date(2026, 3, 31)
@@ -168,7 +169,7 @@ def test_consensus_file_in_excel_with_chinese_dates(tmp_path) -> None:
 @pytest.fixture(scope="module")
 def inputs(planning_wh: Warehouse):
     """One set of plan inputs (forecast, stock, orders) at AS_OF, 6 weeks."""
-    return _gather(planning_wh, AS_OF, 6, None, 0.95)
+    return gather_inputs(planning_wh, AS_OF, 6, None, 0.95)
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +178,8 @@ def whatif(planning_wh: Warehouse, inputs):
     inp = inputs
 
     def run(**kw):
-        return _run(planning_wh, inp, Scenario(**kw), DEFAULT_COSTS, 7.0, 20.0).kpis()
+        sc = Scenario(**kw)
+        return run_plan(add_shares(planning_wh, inp, sc), sc, DEFAULT_COSTS, 7.0, 20.0).kpis()
 
     return {
         "base": run(),
@@ -334,8 +336,8 @@ def test_stock_already_below_minimum_life_is_unsellable_not_plan_waste(
         }
     )
     more = dataclasses.replace(inp, fg_stock=pd.concat([inp.fg_stock, dead], ignore_index=True))
-    base = _run(planning_wh, inp, Scenario(), DEFAULT_COSTS, 7.0, 20.0)
-    got = _run(planning_wh, more, Scenario(), DEFAULT_COSTS, 7.0, 20.0)
+    base = run_plan(inp, Scenario(), DEFAULT_COSTS, 7.0, 20.0)
+    got = run_plan(more, Scenario(), DEFAULT_COSTS, 7.0, 20.0)
     kb, kg = base.kpis(), got.kpis()
     assert kg["unsellable_stock_qty"] == pytest.approx(kb["unsellable_stock_qty"] + 500.0)
     assert kg["expiry_waste_qty"] == pytest.approx(kb["expiry_waste_qty"])
@@ -350,3 +352,27 @@ def test_stock_already_below_minimum_life_is_unsellable_not_plan_waste(
         500.0 + base.mps.loc[base.mps["sku"] == "SMOOTH1", "unsellable"].sum()
     )
     assert set(hit["period"]) == {got.periods[0]}
+
+
+def test_plan_frames_at_the_boundary_are_polars_typed_as_the_stored_tables(
+    planning_wh: Warehouse, base
+) -> None:
+    import polars as pl
+
+    frames = base.to_polars()
+    assert set(frames) == {"demand", "mps", "safety", "orders", "exceptions", "capacity"}
+    o = frames["orders"]
+    assert o.schema["release_date"] == pl.Date and o.schema["late"] == pl.Boolean
+    assert o.schema["pegged_to"] == pl.List(pl.String)
+    assert o.height == len(base.orders) and o["qty"].sum() == pytest.approx(float(base.orders["qty"].sum()))
+    assert o["pegged_to"].to_list() == [list(p) for p in base.orders["pegged_to"]]
+    # the same columns and types as the stored table, less the run's version and as-of date
+    stored = dict(
+        planning_wh.duckdb.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'plan_exceptions'"
+        ).fetchall()
+    )
+    e = frames["exceptions"]
+    assert set(e.columns) == set(stored) - {"version", "as_of"}
+    assert e.schema["period"] == pl.Date and e.height == len(base.exceptions)
+    assert frames["capacity"]["load_days"].to_list() == pytest.approx(base.capacity["load_days"].tolist())

@@ -19,7 +19,8 @@ import pytest
 from chainsight.analysis._expiry import fefo_projection
 from chainsight.planning import Scenario
 from chainsight.planning._mps import DEFAULT_COSTS
-from chainsight.planning._plan import _gather, _run
+from chainsight.planning._plan_inputs import gather_inputs
+from chainsight.planning._plan_run import run_plan
 from chainsight.warehouse import Warehouse
 
 pytestmark = pytest.mark.slow
@@ -41,13 +42,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse, 
 def inputs(demo):
     wh, truth = demo
     as_of = dt.date.fromisoformat(truth["end"]) - dt.timedelta(days=125)
-    return _gather(wh, as_of, 13, None, 0.95)
+    return gather_inputs(wh, as_of, 13, None, 0.95)
 
 
 @pytest.fixture(scope="module")
 def mid(demo, inputs):
     # what plan(wh, as_of, horizon=13, store=False) does, keeping the inputs for the checks below
-    return _run(demo[0], inputs, Scenario(), DEFAULT_COSTS, 7.0, 10.0)
+    return run_plan(inputs, Scenario(), DEFAULT_COSTS, 7.0, 10.0)
 
 
 def test_demo_plan_runs_end_to_end_within_capacity(mid) -> None:

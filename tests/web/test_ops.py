@@ -95,16 +95,16 @@ def test_planning_page_explains_when_nothing_is_planned_yet(app, login) -> None:
 
 @pytest.fixture
 def planned_app(demo_warehouse: Warehouse, tmp_path: Path, appdb):  # type: ignore[no-untyped-def]
-    """A copy of the demo with a stored monthly forecast and a plan, written by the planning module's own DDL."""
-    from chainsight.planning import _forecast, _plan
+    """A copy of the demo with a stored monthly forecast and a plan, in tables made from their specs."""
+    from chainsight.model import DERIVED
     from chainsight.web import create_app
 
     path = tmp_path / "planned.duckdb"
     shutil.copy(demo_warehouse.path, path)
     with Warehouse.open(path) as wh:
         con = wh.duckdb
-        for ddl in [*_forecast._DDL, *_plan._DDL]:
-            con.execute(ddl)
+        for spec in DERIVED.values():
+            wh.ensure_table(spec)
         con.execute(
             "INSERT INTO forecasts SELECT date_trunc('month', s.date)::DATE, s.sku, c.channel_id, NULL, "
             "sum(s.qty) * 1.1, sum(s.qty), 'ets', 'sku,channel', 'month', 'v1', DATE '2026-01-01' "
