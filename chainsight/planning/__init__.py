@@ -17,6 +17,7 @@ from chainsight.planning._history import LEVEL_KEYS, demand_history, parse_level
 from chainsight.planning._mps import MpsCosts, net_stock, schedule_line
 from chainsight.planning._mrp import MrpResult, lot_size, low_level_codes, run_mrp
 from chainsight.planning._plan import (
+    EXCEPTION_KINDS,
     PLAN_CAPACITY_TABLE,
     PLAN_EXCEPTIONS_TABLE,
     PLAN_RUNS_TABLE,
@@ -31,6 +32,7 @@ from chainsight.planning._safety import SAFETY_COLUMNS, reorder_point, safety_st
 __all__ = [
     "DEMAND_PLAN",
     "EVENTS",
+    "EXCEPTION_KINDS",
     "FORECASTS_TABLE",
     "FORECAST_RUNS_TABLE",
     "LEVEL_KEYS",
