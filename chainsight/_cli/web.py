@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         from chainsight.web import create_app
 
         web_app = create_app(warehouse, appdb, secure_cookies=secure_cookies, warm=True)
-        db = web_app.state.db
+        db = web_app.state.services.db
         if not db.count_admins():
             console.print(
                 "[yellow]No administrator yet. Create one: chainsight users add NAME --role admin "
