@@ -50,8 +50,8 @@ class SharedConnection:
     """One DuckDB connection serves every request thread, one query at a time.
 
     DuckDB lets a process hold a file either read-only or read-write, so :meth:`write` closes the
-    read-only connection, opens the file for writing, and opens it read-only again afterwards
-    (readers wait for the load meanwhile). Compiling a metric query reads table schemas through the
+    serving connection, opens the file for writing, and opens it read-only again afterwards
+    (readers wait for the load meanwhile); an in-memory warehouse is written in place. Compiling a metric query reads table schemas through the
     same connection, so every read takes the guard, for the query only, never for a whole request.
     """
 
@@ -72,7 +72,7 @@ class SharedConnection:
     def write(self) -> Iterator[Warehouse]:
         with self._guard:
             wh = self._wh
-            if wh.path == ":memory:" or not _read_only(wh):
+            if wh.path == ":memory:":
                 yield wh
                 return
             wh.close()
@@ -86,12 +86,6 @@ class SharedConnection:
     def close(self) -> None:
         with self._guard:
             self._wh.close()
-
-
-def _read_only(wh: Warehouse) -> bool:
-    # until the warehouse answers ``wh.read_only`` itself (issue 13, item 3)
-    row = wh.duckdb.execute("SELECT current_setting('access_mode')").fetchone()
-    return bool(row and row[0] == "read_only")
 
 
 @dataclass(frozen=True, slots=True)
