@@ -192,9 +192,14 @@ class Renderer:
 
     def __call__(self, name: str, *, status: int = 200, lang: str | None = None, **ctx: Any) -> HTMLResponse:
         """``name`` rendered in ``lang`` (default: the reader's) with the shared context and ``ctx``."""
-        return self.services.templates.TemplateResponse(
+        response = self.services.templates.TemplateResponse(
             self.request, name, {**self.context(lang), **ctx}, status_code=status
         )
+        # a CSRF token minted for this page's forms goes out as the cookie it is checked against
+        minted = getattr(self.request.state, "new_csrf", None)
+        if minted:
+            self.services.auth.set_csrf(response, self.request, minted)
+        return response
 
 
 def renderer(request: Request, services: ServicesDep, user: MaybeUser, lang: Language) -> Renderer:

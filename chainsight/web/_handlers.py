@@ -180,11 +180,8 @@ async def on_invalid_request(request: Request, exc: Exception) -> Response:
 
 
 async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Headers every response carries, and the CSRF cookie a page minted while rendering its forms."""
+    """Headers every response carries."""
     response = await call_next(request)
-    new = getattr(request.state, "new_csrf", None)
-    if new and "set-cookie" not in response.headers:
-        services_of(request.app).auth.set_csrf(response, request, new)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
