@@ -35,12 +35,13 @@ def create_app(
     ``secure_cookies`` None marks cookies Secure when a request came over HTTPS.
     ``warm`` computes the cockpit for every user's scope in the background at start.
     """
-    warehouse = wh if isinstance(wh, Warehouse) else Warehouse.open(wh, read_only=True)
+    if not isinstance(wh, Warehouse):
+        wh = Warehouse.open(wh, read_only=True)
     if isinstance(appdb, AppDB):
         db = appdb
     else:
-        db = AppDB(appdb or default_appdb_url(resolve_warehouse_path(warehouse.path)))
-    services = Services(SharedConnection(warehouse), db, Settings(secure_cookies=secure_cookies, warm=warm))
+        db = AppDB(appdb or default_appdb_url(resolve_warehouse_path(wh.path)))
+    services = Services(SharedConnection(wh), db, Settings(secure_cookies=secure_cookies, warm=warm))
 
     app = FastAPI(
         title="Chainsight API",

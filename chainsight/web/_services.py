@@ -49,10 +49,11 @@ class WarehouseAccess(Protocol):
 class SharedConnection:
     """One DuckDB connection serves every request thread, one query at a time.
 
-    DuckDB lets a process hold a file either read-only or read-write, so :meth:`write` closes the
-    serving connection, opens the file for writing, and opens it read-only again afterwards
-    (readers wait for the load meanwhile); an in-memory warehouse is written in place. Compiling a metric query reads table schemas through the
-    same connection, so every read takes the guard, for the query only, never for a whole request.
+    Compiling a metric query reads table schemas through the same connection, so every read takes
+    the guard, for that query only, never for a whole request. DuckDB lets a process hold a file
+    either read-only or read-write, so :meth:`write` closes the serving connection, opens the file
+    for writing, and opens it read-only again afterwards (readers wait for the load meanwhile); an
+    in-memory warehouse is written in place.
     """
 
     def __init__(self, wh: Warehouse) -> None:
