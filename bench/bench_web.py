@@ -62,7 +62,7 @@ def main() -> None:
     db.add_user("boss", PASSWORD, role="admin")
     db.add_user("zj", PASSWORD, role="sales_manager", scope=Scope.of(province="浙江省"))
     app = create_app(wh, db)
-    views = app.state.views
+    views = app.state.services.views
 
     def client(user: str) -> TestClient:
         c = TestClient(app, headers={"accept-language": "zh-CN"})

@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
 
         lg = current_lang()
         web_app = create_app(warehouse, appdb, secure_cookies=secure_cookies, warm=True)
-        db = web_app.state.db
+        db = web_app.state.services.db
         if not db.count_admins():
             console.print(
                 t(

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from chainsight._errors import UserInputError
+from chainsight._errors import Conflict, NotFound, UserInputError
 from chainsight.alerts._rules_eval import Context, Finding, NotEvaluable, findings_for
 from chainsight.alerts._spec import SEVERITY_RANK, Rule, RuleSet, load_rules
 from chainsight.appdb._alert_models import AlertEventRow, AlertRow
@@ -439,7 +439,7 @@ def get_alert(appdb: Any, alert_id: int) -> Alert:
     with _session(appdb)() as s:
         row = s.get(AlertRow, alert_id)
         if row is None:
-            raise UserInputError(f"没有告警 #{alert_id}", f"no alert #{alert_id}", alert=alert_id)
+            raise NotFound(f"没有告警 #{alert_id}", f"no alert #{alert_id}", alert=alert_id)
         return to_alert(row)
 
 
@@ -470,16 +470,16 @@ def _transition(
     with _session(appdb).begin() as s:
         row = s.get(AlertRow, alert_id)
         if row is None or not visible(json.loads(row.scope_json or "{}"), scope):
-            raise UserInputError(f"没有告警 #{alert_id}", f"no alert #{alert_id}", alert=alert_id)
+            raise NotFound(f"没有告警 #{alert_id}", f"no alert #{alert_id}", alert=alert_id)
         before = row.state
         if before == "resolved":
-            raise UserInputError(
+            raise Conflict(
                 f"告警 #{alert_id} 已解决,不能再{'确认' if to == 'acknowledged' else '解决'}",
                 f"alert #{alert_id} is already resolved",
                 alert=alert_id,
             )
         if before == to:
-            raise UserInputError(
+            raise Conflict(
                 f"告警 #{alert_id} 已是该状态", f"alert #{alert_id} is already {to}", alert=alert_id
             )
         now = utcnow()

@@ -1,23 +1,26 @@
-"""The JSON API under /api: metric list, query, explain, the cockpit; session or bearer-token auth."""
+"""The JSON API under /api: who am I, the metric catalog, query, explain, the cockpit and the analyses.
+
+Session or bearer-token auth (``CurrentUser``); every figure is under the caller's scope. Errors are
+``{"error": {"code", "message", "zh", "en"}}`` (see ``_handlers``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Query
 
 from chainsight._errors import UserInputError
-from chainsight.appdb import User, scope_to_dict
+from chainsight.appdb import scope_to_dict
 from chainsight.metrics import Metric
-from chainsight.web._auth import Auth
-from chainsight.web._ops import OpsViews
-from chainsight.web._views import Views
+from chainsight.web._deps import AdminUser, ApiLanguage, CurrentUser, ServicesDep, WideUser
+from chainsight.web._handlers import API_ERRORS
 
 MAX_ROWS = 100_000
+
+router = APIRouter(prefix="/api", tags=["api"], responses=API_ERRORS)
 
 
 def clean(value: Any) -> Any:
@@ -58,204 +61,171 @@ def _pairs(items: list[str]) -> dict[str, list[str]]:
     return out
 
 
-_bearer = HTTPBearer(auto_error=False, description="An API token from `chainsight users token`.")
+@router.get("/me", summary="The signed-in user, role and scope")
+def me(user: CurrentUser) -> dict[str, Any]:
+    return user.to_dict()
 
 
-def api_user(
-    request: Request, _cred: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None
-) -> User:
-    """The caller, from a session cookie or a bearer token; 401 otherwise."""
-    user = request.app.state.auth.user(request)
-    if user is None:
-        raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
-    return user  # type: ignore[no-any-return]
+@router.get("/metrics", summary="Every metric in the catalog, with zh/en labels and explanations")
+def metrics(_user: CurrentUser, services: ServicesDep) -> list[dict[str, Any]]:
+    return [metric_record(m) for m in services.views.catalog if not getattr(m, "hidden", False)]
 
 
-CurrentUser = Annotated[User, Depends(api_user)]
+@router.get("/metrics/{name}", summary="One metric's definition")
+def metric(name: str, _user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return metric_record(services.views.catalog.get(name))
 
 
-def _wide(user: User) -> None:
-    """Analyses that cannot be limited to a scope yet are for users who see everything."""
-    if not user.scope.unrestricted:
-        raise HTTPException(
-            403,
-            "this analysis cannot be limited to your scope yet; it is available to roles that see everything",
-        )
-
-
-def api_router(
-    views: Views, auth: Auth, lang_of: Callable[[Request, User | None], str], ops: OpsViews | None = None
-) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["api"])
-
-    @router.get("/me", summary="The signed-in user, role and scope")
-    def me(user: CurrentUser) -> dict[str, Any]:
-        return user.to_dict()
-
-    @router.get("/metrics", summary="Every metric in the catalog, with zh/en labels and explanations")
-    def metrics(user: CurrentUser) -> list[dict[str, Any]]:
-        return [metric_record(m) for m in views.catalog if not getattr(m, "hidden", False)]
-
-    @router.get("/metrics/{name}", summary="One metric's definition")
-    def metric(name: str, user: CurrentUser) -> dict[str, Any]:
-        return metric_record(views.catalog.get(name))
-
-    @router.get("/query", summary="Compute metrics by dimensions and period, under the caller's scope")
-    def run_query(
-        user: CurrentUser,
-        metrics: Annotated[str, Query(description="Comma-separated metric names", max_length=2000)],
-        by: Annotated[str | None, Query(description="Dimensions, comma-separated", max_length=500)] = None,
-        grain: Annotated[str | None, Query(description="day, week, month, quarter or year")] = None,
-        start: Annotated[dt.date | None, Query(description="First date, inclusive")] = None,
-        end: Annotated[dt.date | None, Query(description="Last date, inclusive")] = None,
-        where: Annotated[list[str] | None, Query(description="DIM=VALUE[,VALUE]; repeatable")] = None,
-        compare: Annotated[str | None, Query(description="pop, yoy, ytd or lfl")] = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 10_000,
-    ) -> dict[str, Any]:
-        table = views.query(
-            metrics,
-            by=by,
-            grain=grain,
-            start=start,
-            end=end,
-            where=_pairs(where or []),
-            compare=compare,
-            scope=user.scope,
-        )
-        rows = table.slice(0, limit).to_pylist()
-        return clean(
-            {
-                "columns": table.column_names,
-                "rows": rows,
-                "row_count": table.num_rows,
-                "truncated": table.num_rows > limit,
-                "scope": scope_to_dict(user.scope),
-            }
-        )
-
-    @router.get("/explain", summary="Why did a metric move? Drivers and a zh/en summary")
-    def run_explain(
-        user: CurrentUser,
-        metric: Annotated[str, Query(max_length=200)],
-        period: Annotated[str, Query(description="2025-06, 2025-Q2, 2025, 2025-W23 or a day", max_length=40)],
-        vs: Annotated[str | None, Query(description="pop (default), yoy or a period", max_length=40)] = None,
-        by: Annotated[str | None, Query(max_length=500)] = None,
-        top: Annotated[int, Query(ge=1, le=50)] = 5,
-    ) -> dict[str, Any]:
-        from chainsight.metrics import explain
-
-        with views.lock:
-            result = explain(views.wh, metric, period, vs=vs, by=by, top=top, scope=user.scope)
-        return clean(result.to_dict())
-
-    @router.get("/cockpit", summary="Everything the executive cockpit page shows, as JSON")
-    def cockpit(request: Request, user: CurrentUser, lang: str | None = None) -> dict[str, Any]:
-        language = lang if lang in ("zh", "en") else lang_of(request, user)
-        return clean(views.cockpit(user.scope, language))
-
-    if ops is not None:
-        _analysis_routes(router, ops, lang_of)
-
-    @router.get("/audit", summary="The audit log (administrators only)")
-    def audit(
-        user: CurrentUser, limit: Annotated[int, Query(ge=1, le=1000)] = 100, action: str | None = None
-    ) -> list[dict[str, Any]]:
-        if user.role != "admin":
-            raise HTTPException(403, "administrators only")
-        return auth.db.audit_log(limit=limit, action=action)
-
-    return router
-
-
-Lang = Annotated[str | None, Query(description="zh or en (default: the user's language)", max_length=5)]
-
-
-def _analysis_routes(
-    router: APIRouter, ops: OpsViews, lang_of: Callable[[Request, User | None], str]
-) -> None:
-    def language(request: Request, user: User, lang: str | None) -> str:
-        return lang if lang in ("zh", "en") else lang_of(request, user)
-
-    def page(data: dict[str, Any]) -> dict[str, Any]:
-        # pages carry wide-only panels; the API answers them at their own endpoints
-        return clean({k: v for k, v in data.items() if k not in ("runs", "plan")})
-
-    @router.get(
-        "/procurement", tags=["analyses"], summary="Procurement figures and charts under the caller's scope"
+@router.get("/query", summary="Compute metrics by dimensions and period, under the caller's scope")
+def run_query(
+    user: CurrentUser,
+    services: ServicesDep,
+    metrics: Annotated[str, Query(description="Comma-separated metric names", max_length=2000)],
+    by: Annotated[str | None, Query(description="Dimensions, comma-separated", max_length=500)] = None,
+    grain: Annotated[str | None, Query(description="day, week, month, quarter or year")] = None,
+    start: Annotated[dt.date | None, Query(description="First date, inclusive")] = None,
+    end: Annotated[dt.date | None, Query(description="Last date, inclusive")] = None,
+    where: Annotated[list[str] | None, Query(description="DIM=VALUE[,VALUE]; repeatable")] = None,
+    compare: Annotated[str | None, Query(description="pop, yoy, ytd or lfl")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_ROWS)] = 10_000,
+) -> dict[str, Any]:
+    table = services.views.query(
+        metrics,
+        by=by,
+        grain=grain,
+        start=start,
+        end=end,
+        where=_pairs(where or []),
+        compare=compare,
+        scope=user.scope,
     )
-    def procurement(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
-        return page(ops.procurement(user.scope, language(request, user, lang)))
-
-    @router.get(
-        "/production", tags=["analyses"], summary="Production figures and charts under the caller's scope"
+    rows = table.slice(0, limit).to_pylist()
+    return clean(
+        {
+            "columns": table.column_names,
+            "rows": rows,
+            "row_count": table.num_rows,
+            "truncated": table.num_rows > limit,
+            "scope": scope_to_dict(user.scope),
+        }
     )
-    def production(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
-        return page(ops.production(user.scope, language(request, user, lang)))
 
-    @router.get(
-        "/planning",
-        tags=["analyses"],
-        summary="Forecast vs actual and forecast accuracy under the caller's scope",
-    )
-    def planning(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
-        return page(ops.planning(user.scope, language(request, user, lang)))
 
-    @router.get(
-        "/inventory", tags=["analyses"], summary="Inventory and shelf-life figures under the caller's scope"
-    )
-    def inventory(
-        request: Request,
-        user: CurrentUser,
-        lang: Lang = None,
-        category: Annotated[
-            str | None, Query(description="Drill into one category (SKUs)", max_length=200)
-        ] = None,
-    ) -> dict[str, Any]:
-        return clean(ops.v.inventory(user.scope, language(request, user, lang), category or None))
+@router.get("/explain", summary="Why did a metric move? Drivers and a zh/en summary")
+def run_explain(
+    user: CurrentUser,
+    services: ServicesDep,
+    metric: Annotated[str, Query(max_length=200)],
+    period: Annotated[str, Query(description="2025-06, 2025-Q2, 2025, 2025-W23 or a day", max_length=40)],
+    vs: Annotated[str | None, Query(description="pop (default), yoy or a period", max_length=40)] = None,
+    by: Annotated[str | None, Query(max_length=500)] = None,
+    top: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> dict[str, Any]:
+    result = services.views.explain(metric, period, vs=vs, by=by, top=top, scope=user.scope)
+    return clean(result.to_dict())
 
-    @router.get(
-        "/analysis/suppliers",
-        tags=["analyses"],
-        summary="Supplier scorecard (OTIF, lead times, QC) and material coverage; roles that see everything",
-    )
-    def suppliers(user: CurrentUser) -> dict[str, Any]:
-        _wide(user)
-        data = ops.suppliers("en")
-        return clean({"as_of": data["as_of"], **data["raw"]})
 
-    @router.get(
-        "/analysis/production",
-        tags=["analyses"],
-        summary="Production lines: attainment, yield, utilization; roles that see everything",
-    )
-    def lines(user: CurrentUser) -> dict[str, Any]:
-        _wide(user)
-        data = ops.lines("en")
-        return clean({k: data[k] for k in ("as_of", "start", "lines")})
+@router.get("/cockpit", summary="Everything the executive cockpit page shows, as JSON")
+def cockpit(user: CurrentUser, lang: ApiLanguage, services: ServicesDep) -> dict[str, Any]:
+    return clean(services.views.cockpit(user.scope, lang))
 
-    @router.get(
-        "/analysis/expiry-actions",
-        tags=["analyses"],
-        summary="Recommended actions for at-risk lots, ranked by value saved; roles that see everything",
-    )
-    def actions(user: CurrentUser, limit: Annotated[int, Query(ge=1, le=5000)] = 200) -> dict[str, Any]:
-        _wide(user)
-        data = ops.expiry_actions("en")
-        return clean(
-            {
-                "value_saved": data["value_saved"],
-                "value_at_stake": data["value_at_stake"],
-                "actions": data["actions"][:limit],
-                "total": len(data["actions"]),
-            }
-        )
 
-    @router.get(
-        "/analysis/plan",
-        tags=["analyses"],
-        summary="The latest stored plan: planned orders and exceptions; roles that see everything",
+@router.get("/audit", summary="The audit log (administrators only)")
+def audit(
+    _user: AdminUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    action: str | None = None,
+) -> list[dict[str, Any]]:
+    return services.db.audit_log(limit=limit, action=action)
+
+
+# ---------------------------------------------------------------- analyses
+def _page(data: dict[str, Any]) -> dict[str, Any]:
+    # pages carry wide-only panels; the API answers them at their own endpoints
+    return clean({k: v for k, v in data.items() if k not in ("runs", "plan")})
+
+
+@router.get(
+    "/procurement", tags=["analyses"], summary="Procurement figures and charts under the caller's scope"
+)
+def procurement(user: CurrentUser, lang: ApiLanguage, services: ServicesDep) -> dict[str, Any]:
+    return _page(services.ops.procurement(user.scope, lang))
+
+
+@router.get(
+    "/production", tags=["analyses"], summary="Production figures and charts under the caller's scope"
+)
+def production(user: CurrentUser, lang: ApiLanguage, services: ServicesDep) -> dict[str, Any]:
+    return _page(services.ops.production(user.scope, lang))
+
+
+@router.get(
+    "/planning",
+    tags=["analyses"],
+    summary="Forecast vs actual and forecast accuracy under the caller's scope",
+)
+def planning(user: CurrentUser, lang: ApiLanguage, services: ServicesDep) -> dict[str, Any]:
+    return _page(services.ops.planning(user.scope, lang))
+
+
+@router.get(
+    "/inventory", tags=["analyses"], summary="Inventory and shelf-life figures under the caller's scope"
+)
+def inventory(
+    user: CurrentUser,
+    lang: ApiLanguage,
+    services: ServicesDep,
+    category: Annotated[
+        str | None, Query(description="Drill into one category (SKUs)", max_length=200)
+    ] = None,
+) -> dict[str, Any]:
+    return clean(services.views.inventory(user.scope, lang, category or None))
+
+
+@router.get(
+    "/analysis/suppliers",
+    tags=["analyses"],
+    summary="Supplier scorecard (OTIF, lead times, QC) and material coverage; roles that see everything",
+)
+def suppliers(_user: WideUser, services: ServicesDep) -> dict[str, Any]:
+    data = services.ops.suppliers("en")
+    return clean({"as_of": data["as_of"], **data["raw"]})
+
+
+@router.get(
+    "/analysis/production",
+    tags=["analyses"],
+    summary="Production lines: attainment, yield, utilization; roles that see everything",
+)
+def lines(_user: WideUser, services: ServicesDep) -> dict[str, Any]:
+    data = services.ops.lines("en")
+    return clean({k: data[k] for k in ("as_of", "start", "lines")})
+
+
+@router.get(
+    "/analysis/expiry-actions",
+    tags=["analyses"],
+    summary="Recommended actions for at-risk lots, ranked by value saved; roles that see everything",
+)
+def actions(
+    _user: WideUser, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=5000)] = 200
+) -> dict[str, Any]:
+    data = services.ops.expiry_actions("en")
+    return clean(
+        {
+            "value_saved": data["value_saved"],
+            "value_at_stake": data["value_at_stake"],
+            "actions": data["actions"][:limit],
+            "total": len(data["actions"]),
+        }
     )
-    def plan(request: Request, user: CurrentUser, lang: Lang = None) -> dict[str, Any]:
-        _wide(user)
-        lg = language(request, user, lang)
-        return clean({"plan": ops.plan(lg), "forecast_runs": ops.forecast_runs(lg)})
+
+
+@router.get(
+    "/analysis/plan",
+    tags=["analyses"],
+    summary="The latest stored plan: planned orders and exceptions; roles that see everything",
+)
+def plan(_user: WideUser, lang: ApiLanguage, services: ServicesDep) -> dict[str, Any]:
+    return clean({"plan": services.ops.plan(lang), "forecast_runs": services.ops.forecast_runs(lang)})

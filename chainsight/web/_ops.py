@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
+import ibis
 
-from chainsight._errors import ChainsightError, UserInputError
+from chainsight._errors import UserInputError
 from chainsight.analysis import ACTION_NAMES, STATES, column_label
 from chainsight.metrics import Scope, Unit
-from chainsight.web._i18n import fmt_value
+from chainsight.warehouse import Warehouse
+from chainsight.web._i18n import fmt_month, fmt_value
 from chainsight.web._views import Views, _months_back
 
 # Column kinds of the analysis tables: how a cell is formatted.
@@ -184,7 +182,7 @@ class OpsViews:
             "period": {
                 "start": start,
                 "end": end,
-                "label": self.v_fmt_month(start, lang),
+                "label": fmt_month(start, lang),
                 "key": f"{start:%Y-%m}",
             },
             "tiles": [self.v.month_tile(n, lang, rows, start) for n in tiles] if rows else [],
@@ -193,12 +191,6 @@ class OpsViews:
             "restricted": restricted(scope),
             **more,
         }
-
-    @staticmethod
-    def v_fmt_month(d: dt.date, lang: str) -> str:
-        from chainsight.web._i18n import fmt_month
-
-        return fmt_month(d, lang)
 
     def _breakdown(self, metric: str, dim: str, scope: Scope, lang: str, **kw: Any) -> dict[str, Any]:
         start, end = self.v.current_month()
@@ -209,7 +201,7 @@ class OpsViews:
 
     # ------------------------------------------------------------ procurement
     def procurement(self, scope: Scope, lang: str) -> dict[str, Any]:
-        key = ("procurement", _scope_key(scope), lang)
+        key = ("procurement", scope.key, lang)
         return self.v.cache.get_or(key, lambda: self._procurement(scope, lang))  # type: ignore[no-any-return]
 
     def _procurement(self, scope: Scope, lang: str) -> dict[str, Any]:
@@ -226,8 +218,8 @@ class OpsViews:
         def compute() -> dict[str, Any]:
             from chainsight.analysis import supplier_performance
 
-            with self.v.lock:
-                r = supplier_performance(self.v.wh)
+            with self.v.read() as wh:
+                r = supplier_performance(wh)
             suppliers = r.suppliers.to_dicts()
             late = [s for s in suppliers if s.get("flag_late")]
             materials = r.materials.to_dicts()
@@ -248,7 +240,7 @@ class OpsViews:
 
     # ------------------------------------------------------------ production
     def production(self, scope: Scope, lang: str) -> dict[str, Any]:
-        key = ("production", _scope_key(scope), lang)
+        key = ("production", scope.key, lang)
         return self.v.cache.get_or(key, lambda: self._production(scope, lang))  # type: ignore[no-any-return]
 
     def _production(self, scope: Scope, lang: str) -> dict[str, Any]:
@@ -273,8 +265,8 @@ class OpsViews:
         def compute() -> dict[str, Any]:
             from chainsight.analysis import production_performance
 
-            with self.v.lock:
-                r = production_performance(self.v.wh)
+            with self.v.read() as wh:
+                r = production_performance(wh)
             return {"as_of": r.as_of, "start": r.start, "lines": r.lines.to_dicts()}
 
         data = self.v.cache.get_or(("analysis", "production"), compute)
@@ -285,8 +277,8 @@ class OpsViews:
         def compute() -> dict[str, Any]:
             from chainsight.analysis import expiry_actions
 
-            with self.v.lock:
-                actions = expiry_actions(self.v.wh)
+            with self.v.read() as wh:
+                actions = expiry_actions(wh)
             rows = actions.drop("options").to_dicts() if "options" in actions.columns else actions.to_dicts()
             saved = float(sum(r.get("value_saved") or 0 for r in rows))
             stake = float(sum(r.get("value_at_stake") or 0 for r in rows))
@@ -302,22 +294,24 @@ class OpsViews:
 
     # ------------------------------------------------------------ planning
     def planning(self, scope: Scope, lang: str) -> dict[str, Any]:
-        key = ("planning", _scope_key(scope), lang)
+        key = ("planning", scope.key, lang)
         return self.v.cache.get_or(key, lambda: self._planning(scope, lang))  # type: ignore[no-any-return]
 
     def _stored(self, name: str) -> bool:
-        with self.v.lock:
-            if not self.v.wh.has_table(name):
-                return False
-            row = self.v.wh.duckdb.execute(f'SELECT count(*) > 0 FROM "{name}"').fetchone()  # our own name
-            return bool(row and row[0])
+        """Whether the planning module has written table ``name`` and it holds rows."""
+        with self.v.read() as wh:
+            return _has_rows(wh, name)
 
     def _planning(self, scope: Scope, lang: str) -> dict[str, Any]:
-        has_forecasts = self._stored(_planning_table("FORECASTS_TABLE", "forecasts"))
+        from chainsight.planning import FORECASTS_TABLE
+
+        has_forecasts = self._stored(FORECASTS_TABLE)
         out: dict[str, Any] = {"has_forecasts": has_forecasts, "restricted": restricted(scope)}
         if has_forecasts:
-            with self.v.lock:
-                last = self.v.wh.duckdb.execute("SELECT max(period) FROM forecasts").fetchone()[0]
+            with self.v.read() as wh:
+                last = wh.table(FORECASTS_TABLE).period.max().to_pyarrow().as_py()
+            if isinstance(last, dt.datetime):
+                last = last.date()
             end = last or self.v.current_month()[1]
             end = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
             first = _months_back(end, 17)
@@ -349,7 +343,7 @@ class OpsViews:
                     if cur
                     else []
                 )
-                out["period"] = self.v_fmt_month(cur, lang) if cur else ""
+                out["period"] = fmt_month(cur, lang) if cur else ""
                 out["by_channel"] = self.v.breakdown(
                     "forecast_accuracy", "channel", scope, lang, first, end, chart="bar"
                 )
@@ -364,16 +358,17 @@ class OpsViews:
 
     def forecast_runs(self, lang: str) -> list[dict[str, Any]]:
         """Accuracy per level of the stored forecast versions (newest first)."""
-        name = _planning_table("FORECAST_RUNS_TABLE", "forecast_runs")
-        if not self._stored(name):
-            return []
-        with self.v.lock:
-            rows = self.v.wh.duckdb.execute(
-                f'SELECT version, as_of, level, bucket, horizon, series, accuracy FROM "{name}" '
-                "ORDER BY created_at DESC LIMIT 10"
-            ).fetchall()
+        from chainsight.planning import FORECAST_RUNS_TABLE
+
+        with self.v.read() as wh:
+            if not _has_rows(wh, FORECAST_RUNS_TABLE):
+                return []
+            t = wh.table(FORECAST_RUNS_TABLE)
+            cols = ["version", "as_of", "level", "bucket", "horizon", "series", "accuracy"]
+            runs = t.order_by(ibis.desc("created_at")).limit(10).select(*cols).to_pyarrow().to_pylist()
         out = []
-        for version, as_of, level, bucket, horizon, series, acc in rows:
+        for run in runs:
+            version, as_of, level, bucket, horizon, series, acc = (run[c] for c in cols)
             parsed = json.loads(acc) if isinstance(acc, str) else acc
             levels = []
             for item in parsed if isinstance(parsed, list) else [parsed] if parsed else []:
@@ -404,55 +399,61 @@ class OpsViews:
 
     def plan(self, lang: str) -> dict[str, Any] | None:
         """The latest stored plan: planned orders and exceptions (None when no plan was stored)."""
-        orders_t = _planning_table("PLANNED_ORDERS_TABLE", "planned_orders")
-        exc_t = _planning_table("PLAN_EXCEPTIONS_TABLE", "plan_exceptions")
-        if not self._stored(orders_t):
-            return None
-        with self.v.lock:
-            con = self.v.wh.duckdb
-            version = con.execute(
-                f'SELECT version FROM "{orders_t}" ORDER BY as_of DESC, version DESC LIMIT 1'
-            ).fetchone()[0]
-            orders = _records(
-                con.execute(
-                    f'SELECT * FROM "{orders_t}" WHERE version = ? ORDER BY late DESC, release_date LIMIT 200',
-                    [version],
-                )
+        from chainsight.planning import PLAN_EXCEPTIONS_TABLE, PLANNED_ORDERS_TABLE
+
+        with self.v.read() as wh:
+            if not _has_rows(wh, PLANNED_ORDERS_TABLE):
+                return None
+            po = wh.table(PLANNED_ORDERS_TABLE)
+            latest = po.order_by([ibis.desc("as_of"), ibis.desc("version")]).limit(1).version
+            version = latest.to_pyarrow().to_pylist()[0]
+            mine = po.filter(po.version == version)
+            orders = mine.order_by([ibis.desc("late"), "release_date"]).limit(200).to_pyarrow().to_pylist()
+            counts = (
+                mine.group_by("order_type")
+                .aggregate(orders=mine.count(), late=mine.late.fill_null(False).cast("int64").sum())
+                .order_by("order_type")
+                .to_pyarrow()
+                .to_pylist()
             )
-            counts = con.execute(
-                f'SELECT order_type, count(*), sum(CASE WHEN late THEN 1 ELSE 0 END) FROM "{orders_t}" '
-                "WHERE version = ? GROUP BY order_type ORDER BY order_type",
-                [version],
-            ).fetchall()
             exceptions: list[dict[str, Any]] = []
-            kinds: list[tuple[Any, ...]] = []
-            if self._stored(exc_t):
-                exceptions = _records(
-                    con.execute(
-                        f'SELECT * FROM "{exc_t}" WHERE version = ? '
-                        "ORDER BY coalesce(list_position(?, kind), 99), period LIMIT 500",
-                        [version, list(SEVERITY)],
-                    )
+            kinds: list[dict[str, Any]] = []
+            if _has_rows(wh, PLAN_EXCEPTIONS_TABLE):
+                pe = wh.table(PLAN_EXCEPTIONS_TABLE)
+                pe = pe.filter(pe.version == version)
+                urgency = pe.kind.substitute({k: i for i, k in enumerate(SEVERITY)}, else_=len(SEVERITY))
+                exceptions = pe.order_by([urgency, "period"]).limit(500).to_pyarrow().to_pylist()
+                kinds = (
+                    pe.group_by("kind")
+                    .aggregate(count=pe.count())
+                    .order_by([ibis.desc("count"), "kind"])
+                    .to_pyarrow()
+                    .to_pylist()
                 )
-                kinds = con.execute(
-                    f'SELECT kind, count(*) FROM "{exc_t}" WHERE version = ? GROUP BY kind ORDER BY 2 DESC',
-                    [version],
-                ).fetchall()
         kind_names = _exception_kinds()
         for e in exceptions:
             if e.get("kind") in kind_names:
                 e["kind"] = kind_names[e["kind"]][0 if lang == "zh" else 1]
         return {
             "version": version,
-            "counts": [{"order_type": t, "orders": n, "late": late} for t, n, late in counts],
-            "kinds": [
-                {"kind": kind_names.get(k, (k, k))[0 if lang == "zh" else 1], "code": k, "count": n}
-                for k, n in kinds
+            "counts": [
+                {"order_type": c["order_type"], "orders": c["orders"], "late": c["late"]} for c in counts
             ],
-            "orders": {**table(orders, ORDER_COLUMNS, lang, limit=20), "total": sum(n for _, n, _ in counts)},
+            "kinds": [
+                {
+                    "kind": kind_names.get(k["kind"], (k["kind"],) * 2)[0 if lang == "zh" else 1],
+                    "code": k["kind"],
+                    "count": k["count"],
+                }
+                for k in kinds
+            ],
+            "orders": {
+                **table(orders, ORDER_COLUMNS, lang, limit=20),
+                "total": sum(c["orders"] for c in counts),
+            },
             "exceptions": {
                 **table(exceptions, EXCEPTION_COLUMNS, lang, limit=25),
-                "total": sum(n for _, n in kinds),
+                "total": sum(k["count"] for k in kinds),
             },
         }
 
@@ -476,192 +477,12 @@ def _points(value: Any, suffix: str, *, signed: bool = False) -> str:
     return f"{float(value):{'+' if signed else ''}.1f}{suffix}"
 
 
-def _records(cursor: Any) -> list[dict[str, Any]]:
-    cols = [d[0] for d in cursor.description]
-    return [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _planning_table(attr: str, default: str) -> str:
-    import chainsight.planning as planning
-
-    value = getattr(planning, attr, None)
-    if value is None:
-        try:
-            from chainsight.planning import _plan
-
-            value = getattr(_plan, attr, default)
-        except ImportError:  # pragma: no cover - planning always ships _plan
-            value = default
-    return str(value)
+def _has_rows(wh: Warehouse, name: str) -> bool:
+    # the planning tables exist once the planning module has run; an empty one is "not planned yet"
+    return wh.has_table(name) and bool(wh.table(name).limit(1).count().to_pyarrow().as_py())
 
 
 def _exception_kinds() -> dict[str, tuple[str, str]]:
-    try:
-        from chainsight.planning import EXCEPTION_KINDS
+    from chainsight.planning import EXCEPTION_KINDS
 
-        return {
-            k: (v[0], v[1]) if isinstance(v, tuple) else (str(v), str(v)) for k, v in EXCEPTION_KINDS.items()
-        }
-    except (ImportError, AttributeError, TypeError, IndexError):
-        return {}
-
-
-def _scope_key(scope: Scope) -> tuple[Any, ...]:
-    from chainsight.web._views import scope_key
-
-    return scope_key(scope)
-
-
-# ---------------------------------------------------------------- routes
-UPLOAD_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".jsonl", ".json", ".parquet")
-UPLOAD_MAX_BYTES = 200 * 1024 * 1024
-
-
-def register_routes(app: Any, views: Views, ctx: Any) -> OpsViews:
-    """Add the pages, their lazily loaded analysis panels, the upload form and the /api analyses."""
-    ops = OpsViews(views)
-    render, page_user, lang_of = ctx.render, ctx.page_user, ctx.lang_of
-
-    def wide_only(request: Request, name: str, lang: str, build: Callable[[], dict[str, Any]]) -> Response:
-        user = page_user(request)
-        if restricted(user.scope):
-            return render(request, "_restricted.html", user, lang=lang)
-        try:
-            data = build()
-        except UserInputError as exc:
-            return render(request, "_restricted.html", user, lang=lang, message=exc.message(lang))
-        return render(request, name, user, lang=lang, a=data)
-
-    @app.get("/procurement", response_class=HTMLResponse, include_in_schema=False)
-    def procurement(request: Request) -> Response:
-        user = page_user(request)
-        lang = lang_of(request, user)
-        return render(request, "procurement.html", user, lang=lang, data=ops.procurement(user.scope, lang))
-
-    @app.get("/production", response_class=HTMLResponse, include_in_schema=False)
-    def production(request: Request) -> Response:
-        user = page_user(request)
-        lang = lang_of(request, user)
-        return render(request, "production.html", user, lang=lang, data=ops.production(user.scope, lang))
-
-    @app.get("/planning", response_class=HTMLResponse, include_in_schema=False)
-    def planning(request: Request) -> Response:
-        user = page_user(request)
-        lang = lang_of(request, user)
-        return render(request, "planning.html", user, lang=lang, data=ops.planning(user.scope, lang))
-
-    @app.get("/partials/suppliers", response_class=HTMLResponse, include_in_schema=False)
-    def suppliers_partial(request: Request) -> Response:
-        user = page_user(request)
-        lang = lang_of(request, user)
-        return wide_only(request, "_suppliers.html", lang, lambda: ops.suppliers(lang))
-
-    @app.get("/partials/lines", response_class=HTMLResponse, include_in_schema=False)
-    def lines_partial(request: Request) -> Response:
-        user = page_user(request)
-        lang = lang_of(request, user)
-        return wide_only(request, "_lines.html", lang, lambda: ops.lines(lang))
-
-    @app.get("/partials/expiry-actions", response_class=HTMLResponse, include_in_schema=False)
-    def actions_partial(request: Request) -> Response:
-        user = page_user(request)
-        lang = lang_of(request, user)
-        return wide_only(request, "_actions.html", lang, lambda: ops.expiry_actions(lang))
-
-    @app.post("/data/upload", response_class=HTMLResponse, include_in_schema=False)
-    async def upload(request: Request) -> Response:
-        user = page_user(request)
-        if user.role not in ctx.data_roles or not user.scope.unrestricted:
-            raise ctx.forbidden
-        lang = lang_of(request, user)
-        form = await request.form()
-        if not ctx.auth.csrf_ok(request, str(form.get(ctx.csrf_field, ""))):
-            return await ctx.data_page(request, status=403, upload={"error": ctx.t("csrf_failed", lang)})
-        entity = str(form.get("entity", ""))
-        mapping_text = str(form.get("mapping", "") or "")
-        upload_file = form.get("file")
-        filename = getattr(upload_file, "filename", None) or ""
-        from pathlib import Path
-
-        name = Path(filename.replace("\\", "/")).name
-        outcome: dict[str, Any] = {"entity": entity, "file": name, "mapping": mapping_text}
-        ip = ctx.client_ip(request)
-        try:
-            if not name or upload_file is None or isinstance(upload_file, str):
-                raise UserInputError("请选择要上传的文件", "choose a file to upload")
-            if not name.lower().endswith(UPLOAD_SUFFIXES):
-                raise UserInputError(
-                    f"不支持的文件类型:{name}(可用 {', '.join(UPLOAD_SUFFIXES)})",
-                    f"unsupported file type: {name} (use {', '.join(UPLOAD_SUFFIXES)})",
-                    file=name,
-                )
-            content = await upload_file.read(UPLOAD_MAX_BYTES + 1)
-            if len(content) > UPLOAD_MAX_BYTES:
-                raise UserInputError(
-                    "文件超过 200 MB,请用命令行加载", "file over 200 MB; load it with the CLI", file=name
-                )
-            result = await run_in_threadpool(_load_upload, views, entity, name, content, mapping_text)
-            outcome.update(result)
-            ctx.db.audit(
-                user.username,
-                "upload",
-                entity,
-                detail=json.dumps(
-                    {
-                        "file": name,
-                        **{k: result[k] for k in ("rows_read", "rows_loaded", "rows_rejected", "batch_id")},
-                    },
-                    ensure_ascii=False,
-                ),
-                ip=ip,
-            )
-        except UserInputError as exc:
-            outcome["error"] = exc.message(lang)
-            ctx.db.audit(user.username, "upload_failed", entity, detail=f"{name}: {exc.en}"[:1000], ip=ip)
-        except ChainsightError as exc:  # the warehouse is busy (another process writes it) or similar
-            prefix = "无法写入仓库:" if lang == "zh" else "cannot write the warehouse: "
-            outcome["error"] = prefix + str(exc)
-            ctx.db.audit(user.username, "upload_failed", entity, detail=f"{name}: {exc}"[:1000], ip=ip)
-        return await ctx.data_page(request, status=400 if "error" in outcome else 200, upload=outcome)
-
-    return ops
-
-
-def _load_upload(views: Views, entity: str, name: str, content: bytes, mapping_text: str) -> dict[str, Any]:
-    """Write the upload to a private temp folder, load it as ``entity`` with the mapping, return the result."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    import yaml
-
-    from chainsight.ingest import Mapping, list_rejects, load_files
-    from chainsight.model import ENTITIES
-
-    if entity not in ENTITIES:
-        raise UserInputError(f"未知数据表 “{entity}”", f"unknown entity '{entity}'", entity=entity)
-    mapping = None
-    if mapping_text.strip():
-        try:
-            data = yaml.safe_load(mapping_text)
-        except yaml.YAMLError as exc:
-            raise UserInputError(
-                f"映射不是有效的 YAML:{exc}", f"the mapping is not valid YAML: {exc}"
-            ) from None
-        mapping = Mapping.from_dict(data, source="mapping")
-    folder = Path(tempfile.mkdtemp(prefix="chainsight-upload-"))
-    try:
-        path = folder / name
-        path.write_bytes(content)
-        with views.writable() as wh:
-            result = load_files(wh, entity, [path], mapping)
-            rejects = list_rejects(wh, entity=entity).to_pylist()
-            from chainsight.metrics import refresh_rollups
-            from chainsight.metrics._rollup import ROLLUP_META
-
-            if wh.has_table(ROLLUP_META) and (result.rows_loaded or result.rows_updated):
-                refresh_rollups(wh)  # only the rollups of changed tables are rebuilt
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    mine = [r for r in rejects if r.get("batch_id") == result.batch_id]
-    return {**result.to_dict(), "rejects": mine[:500], "rejects_total": len(mine)}
+    return dict(EXCEPTION_KINDS)

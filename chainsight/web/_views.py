@@ -7,46 +7,27 @@ The warehouse is opened read-only while the app serves, so answers are cached pe
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
+from chainsight._cache import LRUCache
 from chainsight._errors import UserInputError
-from chainsight.metrics import DIMENSIONS, Direction, Metric, Scope, Unit, explain, load_catalog, query
+from chainsight.metrics import (
+    DIMENSIONS,
+    Direction,
+    Explanation,
+    Metric,
+    Scope,
+    Unit,
+    explain,
+    load_catalog,
+    query,
+)
 from chainsight.model import ENTITIES
 from chainsight.present import label
+from chainsight.warehouse import Warehouse
 from chainsight.web._i18n import fmt_change, fmt_month, fmt_pct_change, fmt_value
-
-
-class AnswerCache:
-    """A small LRU of computed answers keyed by question and scope (thread-safe)."""
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self._guard = threading.Lock()
-
-    def get_or(self, key: Any, compute: Callable[[], Any]) -> Any:
-        with self._guard:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute()
-        with self._guard:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._guard:
-            self._items.clear()
-
-
-def scope_key(scope: Scope) -> tuple[Any, ...]:
-    return (scope.unrestricted, tuple(sorted((d, tuple(sorted(v))) for d, v in scope.rules.items())))
 
 
 def _freeze(kw: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -72,64 +53,41 @@ NAMED_DIMENSIONS: dict[str, tuple[str, str]] = {
 
 
 class Views:
-    """Page data for one warehouse."""
+    """Page data, computed from the governed metrics and cached per (question, scope, language).
 
-    def __init__(self, warehouse: Any) -> None:
-        self.wh = warehouse
+    ``read`` gives the warehouse for one query (see ``WarehouseAccess.read``): every warehouse call
+    of this class goes through it, so how requests share the warehouse is decided in one place.
+    """
+
+    def __init__(self, read: Callable[[], AbstractContextManager[Warehouse]], cache_size: int = 512) -> None:
+        self.read = read
         self.catalog = load_catalog()
-        self.cache = AnswerCache()
+        self.cache: LRUCache[Any] = LRUCache(cache_size)
         self._as_of: dt.date | None = None
-        # One DuckDB connection serves every request thread; compiling a query reads table schemas through
-        # it too, so all warehouse work goes through this lock (queries are serial on one connection anyway).
-        self.lock = threading.RLock()
 
-    @contextmanager
-    def writable(self) -> Iterator[Any]:
-        """The warehouse opened for writing (an upload), then read-only again, with every answer forgotten.
-
-        DuckDB lets one process hold a file either read-only or read-write, so the read-only
-        connection is closed for the load and reopened after it (requests wait on the lock).
-        """
-        from chainsight.metrics._rollup import forget_freshness
-        from chainsight.warehouse import Warehouse
-
-        with self.lock:
-            con = self.wh.duckdb
-            read_only = con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
-            if not read_only or self.wh.path == ":memory:":
-                try:
-                    yield self.wh
-                finally:
-                    self.cache.clear()
-                    self._as_of = None
-                    forget_freshness()
-                return
-            self.wh.backend.disconnect()
-            try:
-                rw = Warehouse.open(self.wh.path)
-                try:
-                    yield rw
-                finally:
-                    rw.close()
-            finally:
-                self.wh.backend = Warehouse.open(self.wh.path, read_only=True).backend
-                self.cache.clear()
-                self._as_of = None
-                forget_freshness()
+    def forget(self) -> None:
+        """Drop every cached answer (the data changed)."""
+        self.cache.clear()
+        self._as_of = None
 
     # ------------------------------------------------------------ basics
     def rows(self, metrics: str | Iterable[str], scope: Scope, **kw: Any) -> list[dict[str, Any]]:
         """``metrics.query`` as records, cached per (question, scope)."""
         names = metrics if isinstance(metrics, str) else ",".join(metrics)
-        key = ("q", names, scope_key(scope), _freeze(kw))
+        key = ("q", names, scope.key, _freeze(kw))
         return self.cache.get_or(  # type: ignore[no-any-return]
             key, lambda: self.query(names, scope=scope, **kw).to_pylist()
         )
 
     def query(self, metrics: str, *, scope: Scope, **kw: Any) -> Any:
-        """``chainsight.metrics.query`` on this warehouse, one thread at a time."""
-        with self.lock:
-            return query(self.wh, metrics, scope=scope, **kw)
+        """``chainsight.metrics.query`` on this warehouse (a pyarrow Table)."""
+        with self.read() as wh:
+            return query(wh, metrics, scope=scope, **kw)
+
+    def explain(self, metric: str, period: str, *, scope: Scope, **kw: Any) -> Explanation:
+        """``chainsight.metrics.explain`` on this warehouse."""
+        with self.read() as wh:
+            return explain(wh, metric, period, scope=scope, **kw)
 
     def as_of(self) -> dt.date:
         """The last day with sales in the warehouse (not scoped: a date reveals no figures)."""
@@ -138,12 +96,12 @@ class Views:
         return self._as_of
 
     def _latest_day(self) -> dt.date:
-        with self.lock:
+        with self.read() as wh:
             days = []
             for entity in ("sell_in", "online_orders"):
                 col = ENTITIES[entity].date_column
                 assert col is not None
-                v = self.wh.table(entity)[col].max().to_pyarrow().as_py()
+                v = wh.table(entity)[col].max().to_pyarrow().as_py()
                 if v is not None:
                     days.append(v.date() if isinstance(v, dt.datetime) else v)
             return max(days) if days else dt.date.today()
@@ -199,7 +157,7 @@ class Views:
 
     def cockpit(self, scope: Scope, lang: str) -> dict[str, Any]:
         """Everything the executive cockpit shows, for one scope and language."""
-        key = ("cockpit", scope_key(scope), lang)
+        key = ("cockpit", scope.key, lang)
         return self.cache.get_or(key, lambda: self._cockpit(scope, lang))  # type: ignore[no-any-return]
 
     def _cockpit(self, scope: Scope, lang: str) -> dict[str, Any]:
@@ -358,9 +316,8 @@ class Views:
         entity, key = NAMED_DIMENSIONS[dim]
 
         def compute() -> dict[str, str]:
-            with self.lock:
-                table = self.wh.table(entity)
-                rows = table.select(key, "name").to_pyarrow().to_pylist()
+            with self.read() as wh:
+                rows = wh.table(entity).select(key, "name").to_pyarrow().to_pylist()
             return {r[key]: r["name"] for r in rows if r["name"]}
 
         return dict(self.cache.get_or(("member_names", dim), compute))
@@ -369,11 +326,10 @@ class Views:
     def explanation(
         self, metric: str, period: str, scope: Scope, lang: str, vs: str | None = None, top: int = 5
     ) -> dict[str, Any]:
-        key = ("explain", metric, period, vs, top, scope_key(scope), lang)
+        key = ("explain", metric, period, vs, top, scope.key, lang)
 
         def compute() -> dict[str, Any]:
-            with self.lock:
-                e = explain(self.wh, metric, period, vs=vs, top=top, scope=scope)
+            e = self.explain(metric, period, vs=vs, top=top, scope=scope)
             unit = e.unit
             unknown = "(未知)" if lang == "zh" else "(unknown)"
             return {

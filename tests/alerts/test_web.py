@@ -150,3 +150,22 @@ def test_bad_input_is_a_client_error(web: Any) -> None:
     assert c.get(f"/api/alerts/{10**30}", headers=h).status_code == 422
     r = c.post("/api/alerts/1/ack", content=b"{not json", headers={**h, "Content-Type": "application/json"})
     assert r.status_code == 400
+
+
+def test_not_found_and_conflict_are_typed_json_errors_in_the_callers_language(web: Any) -> None:
+    app, db = web
+    token = db.create_token("sh", "bot")
+    c = _client(app)
+    h = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"}
+    mine = c.get("/api/alerts", headers=h).json()[0]
+    assert c.post(f"/api/alerts/{mine['id']}/resolve", headers=h).status_code == 200
+    again = c.post(f"/api/alerts/{mine['id']}/resolve", headers=h)
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+    assert again.json()["error"]["message"] == f"告警 #{mine['id']} 已解决,不能再解决"
+    sup = next(a for a in db_alerts(db) if a.rule_id == "supplier_late_otif")
+    hidden = c.get(f"/api/alerts/{sup.id}", headers=h)  # exists, but outside the scope
+    absent = c.get("/api/alerts/999999", headers=h)
+    assert hidden.status_code == absent.status_code == 404
+    assert hidden.json()["error"]["code"] == absent.json()["error"]["code"] == "not_found"
+    assert hidden.json()["error"]["en"] == f"no alert #{sup.id}"

@@ -131,7 +131,7 @@ def test_web_sign_in_against_postgres(pg_url: str, demo_wh: Warehouse, tmp_path:
     token = admin.create_token("boss", "bi")
 
     app = create_app(demo_wh, pg_url)  # the URL form, as `chainsight serve --appdb` passes it
-    assert app.state.db.engine.dialect.name == "postgresql"
+    assert app.state.services.db.engine.dialect.name == "postgresql"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         from fastapi.testclient import TestClient
@@ -168,7 +168,7 @@ def test_web_sign_in_against_postgres(pg_url: str, demo_wh: Warehouse, tmp_path:
         assert conn.execute(text("SELECT count(*) FROM cs_sessions")).scalar() == 0
     engine.dispose()
     admin.close()
-    app.state.db.close()
+    app.state.services.db.close()
 
 
 def test_a_pre_migration_postgres_database_is_adopted(pg_url: str) -> None:

@@ -43,7 +43,7 @@ def test_session_cookie_flags_follow_the_scheme(app, make_client, csrf_of, demo_
     assert "httponly" in plain and "samesite=lax" in plain and "secure" not in plain
     https = cookie_after_login(app, "https://testserver").lower()
     assert "secure" in https
-    forced = create_app(demo_warehouse, app.state.db, secure_cookies=True)
+    forced = create_app(demo_warehouse, app.state.services.db, secure_cookies=True)
     csrf_cookie = make_client(forced).get("/login").headers["set-cookie"].lower()
     assert csrf_cookie.startswith("cs_csrf=") and "secure" in csrf_cookie
 

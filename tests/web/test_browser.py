@@ -77,7 +77,7 @@ def test_cockpit_in_chinese_explains_figures_and_switches_to_english(
     page.wait_for_selector("#why .summary")
 
     # the figure on the page is the governed metric's value
-    start, end = app.state.views.current_month()
+    start, end = app.state.services.views.current_month()
     direct = query(demo_warehouse, "net_sales", grain="month", start=start, end=end, scope=Scope.all())
     tile = page.locator(".kpi[data-metric=net_sales]")
     assert float(tile.get_attribute("data-value")) == direct.to_pylist()[0]["net_sales"]
@@ -88,7 +88,7 @@ def test_cockpit_in_chinese_explains_figures_and_switches_to_english(
     assert not pop.is_visible()
     page.hover(".kpi[data-metric=near_expiry_share]")
     assert pop.is_visible()
-    assert app.state.views.catalog.get("near_expiry_share").description.zh[:20] in pop.inner_text()
+    assert app.state.services.views.catalog.get("near_expiry_share").description.zh[:20] in pop.inner_text()
     page.wait_for_timeout(300)
     page.screenshot(path=str(screenshots_dir / "cockpit-zh.png"), full_page=True)
 
@@ -166,7 +166,7 @@ def test_cockpit_charts_draw_the_numbers_of_chainsight_metrics_query(
 
     page = browser.new_page(locale="en-US", viewport={"width": 1440, "height": 1000})
     _sign_in(page, server, "boss")
-    start, end = app.state.views.current_month()
+    start, end = app.state.services.views.current_month()
     window = ["--from", start.isoformat(), "--to", end.isoformat()]
 
     by_province = _chart(page, "by-province")
@@ -180,8 +180,8 @@ def test_cockpit_charts_draw_the_numbers_of_chainsight_metrics_query(
     cli = _cli_query(demo_warehouse.path, "net_sales", "--by", "channel", *window)
     drawn = {d["name"]: d["value"] for d in mix["series"][0]["data"]}
     # the pie shows each channel's name from master data; the CLI answers by channel code
-    with app.state.views.lock:
-        name_of = dict(app.state.views.wh.duckdb.execute("SELECT channel_id, name FROM channels").fetchall())
+    with app.state.services.read() as wh:
+        name_of = dict(wh.duckdb.execute("SELECT channel_id, name FROM channels").fetchall())
     expected = {name_of[r["channel"]]: r["net_sales"] for r in cli if r["net_sales"] is not None}
     assert drawn == pytest.approx(expected)
 
@@ -198,7 +198,7 @@ def test_cockpit_charts_draw_the_numbers_of_chainsight_metrics_query(
         end.isoformat(),
     )
     series = {s["name"]: s["data"] for s in trend["series"]}
-    catalog = app.state.views.catalog
+    catalog = app.state.services.views.catalog
     assert series[catalog.get("net_sales").label.en] == pytest.approx([r["net_sales"] for r in cli])
     assert series[catalog.get("target_amount").label.en] == pytest.approx([r["target_amount"] for r in cli])
 

@@ -45,7 +45,7 @@ def rolled_app(demo_warehouse: Warehouse, tmp_path: Path, appdb):  # type: ignor
 
 @pytest.mark.parametrize("user", ["boss", "zj"])
 def test_cockpit_equal_with_and_without_rollups(rolled_app, login, user: str) -> None:
-    wh = rolled_app.state.warehouse
+    wh = rolled_app.state.services.wh
     assert len(fresh_rollups(wh)) == 5
     c = login(rolled_app, user, headers={"accept-language": "en"})
     fast = c.get("/api/cockpit").json()
@@ -55,7 +55,7 @@ def test_cockpit_equal_with_and_without_rollups(rolled_app, login, user: str) ->
     assert any("_cs_rollup_sell_in_month_customer" in sql for sql in compiled)
     assert any("_cs_rollup_inventory_month" in sql for sql in compiled)
     rollups_enabled(False)
-    rolled_app.state.views.cache.clear()
+    rolled_app.state.services.views.cache.clear()
     slow = c.get("/api/cockpit").json()
     rollups_enabled(True)
     assert fast["tiles"][0]["value"] is not None

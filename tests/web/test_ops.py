@@ -26,7 +26,7 @@ def _tile_value(html: str, metric: str) -> float | None:
 def test_procurement_and_production_figures_equal_scoped_queries(
     app, login, demo_warehouse, user, scope
 ) -> None:
-    start, end = app.state.views.current_month()
+    start, end = app.state.services.views.current_month()
     c = login(app, user)
     for page, metrics in (
         ("/procurement", ["po_otif", "purchase_amount"]),
@@ -174,20 +174,22 @@ def _upload(
 
 def test_upload_loads_good_rows_and_shows_rejects_in_the_users_language(upload_app, login, csrf_of) -> None:
     c = login(upload_app, "boss", headers={"accept-language": "zh-CN"})
-    before = upload_app.state.warehouse.row_count("channels")
+    before = upload_app.state.services.wh.row_count("channels")
     r = _upload(c, csrf_of, DIRTY)
     assert r.status_code == 200
     html = r.text
     assert 'class="rows-loaded">1<' in html and 'class="rows-rejected">2<' in html
     assert 'id="upload-rejects"' in html and "sideways" in html
-    assert upload_app.state.warehouse.row_count("channels") == before + 1  # read-only again, and sees the row
-    rejects = upload_app.state.views.wh.duckdb.execute(
+    assert (
+        upload_app.state.services.wh.row_count("channels") == before + 1
+    )  # read-only again, and sees the row
+    rejects = upload_app.state.services.wh.duckdb.execute(
         "SELECT row_number, \"column\", raw_value, reason_zh FROM _cs_rejects WHERE entity = 'channels' ORDER BY row_number"
     ).fetchall()
     assert [(row, col) for row, col, _, _ in rejects] == [(3, "kind"), (4, "channel_id")]
     for _, _, _, reason in rejects:
         assert reason in html  # the Chinese reason for a Chinese reader
-    log = upload_app.state.db.audit_log(action="upload")
+    log = upload_app.state.services.db.audit_log(action="upload")
     assert (
         log
         and log[0]["actor"] == "boss"
@@ -223,11 +225,11 @@ def test_upload_needs_csrf_a_data_role_and_a_known_file_type(upload_app, login, 
     anon = make_client(upload_app)
     r = anon.post("/data/upload", files={"file": ("c.csv", b"a", "text/csv")}, follow_redirects=False)
     assert r.status_code == 303 and "/login" in r.headers["location"]
-    assert upload_app.state.db.audit_log(action="upload") == []
+    assert upload_app.state.services.db.audit_log(action="upload") == []
 
 
 def test_inventory_drills_from_category_to_sku(app, login, demo_warehouse) -> None:
-    start, end = app.state.views.current_month()
+    start, end = app.state.services.views.current_month()
     c = login(app, "boss", headers={"accept-language": "en"})
     top = c.get("/api/inventory").json()["near_expiry_by_category"]
     assert top["drill"] == "/inventory?category={}"

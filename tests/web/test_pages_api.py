@@ -45,21 +45,21 @@ def test_language_switch_is_remembered_for_the_user(app, login, csrf_of) -> None
     r = c.post("/lang", data={"lang": "en", "csrf_token": token, "next": "/glossary"}, follow_redirects=False)
     assert r.headers["location"] == "/glossary"
     assert "Metric glossary" in c.get("/glossary").text
-    assert app.state.db.get_user("boss").lang == "en"
+    assert app.state.services.db.get_user("boss").lang == "en"
     # a new browser of the same user, preferring Chinese, still gets English
     assert "Executive cockpit" in login(app, "boss", headers={"accept-language": "zh-CN"}).get("/").text
 
 
 def test_every_tile_carries_its_plain_language_explanation(app, login) -> None:
     html = login(app, "boss", headers={"accept-language": "en"}).get("/").text
-    catalog = app.state.views.catalog
+    catalog = app.state.services.views.catalog
     for name in re.findall(r'class="kpi"[^>]*data-metric="([a-z_]+)"', html):
         assert catalog.get(name).description.en[:40] in html.replace("&#39;", "'").replace("&amp;", "&")
 
 
 def test_why_panel_explains_the_change(app, login) -> None:
     c = login(app, "boss", headers={"accept-language": "en"})
-    key = app.state.views.current_month()[0].strftime("%Y-%m")
+    key = app.state.services.views.current_month()[0].strftime("%Y-%m")
     html = c.get("/partials/explain", params={"metric": "net_sales", "period": key, "vs": "yoy"}).text
     assert "Why did it change?" in html and "Top drivers" in html and "Net sales for" in html
 
@@ -76,7 +76,7 @@ def test_bad_metric_is_a_clear_400_not_a_500(app, login) -> None:
     c = login(app, "boss", headers={"accept-language": "zh-CN"})
     r = c.get("/api/query", params={"metrics": "no_such_metric"})
     assert r.status_code == 400
-    assert set(r.json()["error"]) == {"zh", "en", "message"}
+    assert set(r.json()["error"]) == {"code", "zh", "en", "message"}
     assert c.get("/partials/explain", params={"metric": "nope", "period": "2026-10"}).status_code == 400
 
 

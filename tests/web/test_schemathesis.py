@@ -15,7 +15,7 @@ def test_api_has_no_server_errors(app) -> None:  # type: ignore[no-untyped-def]
     """Every operation, signed in with an API token of a sales manager scoped to one province and of an admin,
     and anonymously (401); each operation gets ``EXAMPLES`` generated requests."""
     schema = schemathesis.openapi.from_asgi("/api/openapi.json", app)
-    db = app.state.db
+    db = app.state.services.db
     tokens = [db.create_token("zj", "fuzz"), db.create_token("boss", "fuzz")]
     operations = [r.ok() for r in schema.get_all_operations()]
     assert len(operations) >= 15, [op.label for op in operations]

@@ -11,7 +11,7 @@ OCT = {"start": "2026-10-01", "end": "2026-10-31"}
 
 
 def _month(demo_warehouse, app):  # type: ignore[no-untyped-def]
-    start, end = app.state.views.current_month()
+    start, end = app.state.services.views.current_month()
     return start, end
 
 
