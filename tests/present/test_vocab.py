@@ -118,7 +118,7 @@ def test_the_enum_valued_dimensions_are_metric_dimensions() -> None:
 
 def test_the_channel_analyses_and_planning_codes_have_names() -> None:
     from chainsight.analysis.channels import VERDICTS
-    from chainsight.planning._plan import EXCEPTION_KINDS
+    from chainsight.planning import EXCEPTION_KINDS
 
     assert set(VERDICTS) == set(labels("effect_verdict"))
     assert set(EXCEPTION_KINDS) == set(labels("plan_exception"))
