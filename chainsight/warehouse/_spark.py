@@ -42,7 +42,14 @@ from duckdb import DuckDBPyConnection
 
 from chainsight._errors import DefinitionError, UserInputError, WarehouseError
 from chainsight.model import DERIVED, ENTITIES
-from chainsight.warehouse._warehouse import _META_DDL, Warehouse, _entity_columns_sql, history_table
+from chainsight.warehouse._base import (
+    META_DDL,
+    Warehouse,
+    entity_columns_sql,
+    history_table,
+    register_engine,
+    renamed_columns,
+)
 
 MANIFEST = "_manifest.json"
 LOCK_FILE = "_lock"
@@ -572,17 +579,22 @@ class SparkWarehouse(Warehouse):
 
     engine = "spark"
 
-    def __init__(self, path: str, store: SparkStore, config: SparkConfig) -> None:
+    def __init__(self, path: str, store: SparkStore, config: SparkConfig, *, read_only: bool = False) -> None:
         # No super().__init__: the Ibis backend is a lazy property (loading needs no Spark).
         self.path = path
         self._lock = threading.RLock()
         self.store = store
         self.config = config
-        self.read_only = False
+        self._read_only = read_only
+        self._tx_depth = 0
         self._registered: set[str] = set()
         self._stand_ins: dict[str, str] = {}
         self._session: Any = None
         self._backend: Any = None
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
 
     @property
     def spark(self) -> Any:
@@ -594,7 +606,7 @@ class SparkWarehouse(Warehouse):
             return self._session
 
     @property
-    def backend(self) -> Any:  # type: ignore[override]
+    def backend(self) -> Any:
         """The Ibis PySpark backend."""
         with self._lock:
             if self._backend is None:
@@ -618,8 +630,7 @@ class SparkWarehouse(Warehouse):
                 f"warehouse folder does not exist: {root.parent}",
                 file=target,
             )
-        wh = cls(target, SparkStore(root.resolve()), config)
-        wh.read_only = read_only
+        wh = cls(target, SparkStore(root.resolve()), config, read_only=read_only)
         if read_only:
             wh._stand_in_for_missing_tables()
         else:
@@ -651,27 +662,46 @@ class SparkWarehouse(Warehouse):
             for c in DERIVED[name].columns:
                 if c.name not in df.columns and c.type.sql in _SPARK_TYPES:
                     df = df.withColumn(c.name, F.lit(None).cast(_SPARK_TYPES[c.type.sql]))
+        # files written before a column was renamed (read-only: nothing was migrated)
+        for old, new in _renames_of(name):
+            if old in df.columns and new not in df.columns:
+                df = df.withColumnRenamed(old, new)
         df.createOrReplaceTempView(name)
         self._registered.add(name)
 
-    def table(self, entity: str) -> Any:
+    def table(self, name: str) -> Any:
         """The Ibis table (on Spark) of a canonical entity or bookkeeping table."""
         with self._lock:
-            if entity not in self._registered and entity in self.store.manifest.tables:
-                self._view(entity)
-            elif entity not in self._registered and entity in self._stand_ins:
-                self.spark.createDataFrame([], schema=self._stand_ins[entity]).createOrReplaceTempView(entity)
-                self._registered.add(entity)
-        return self.backend.table(entity)
+            if name not in self._registered and name in self.store.manifest.tables:
+                self._view(name)
+            elif name not in self._registered and name in self._stand_ins:
+                self.spark.createDataFrame([], schema=self._stand_ins[name]).createOrReplaceTempView(name)
+                self._registered.add(name)
+        return self.backend.table(name)
 
     def list_tables(self) -> list[str]:
         return sorted(set(self.store.manifest.tables) | set(self._stand_ins))
 
     def has_table(self, name: str) -> bool:
-        return name in self.store.manifest.tables or name in self._stand_ins
+        if name in self.store.manifest.tables or name in self._stand_ins:
+            return True
+        # a table created by the open transaction is staged, not yet in the manifest
+        return self._tx_depth > 0 and name in self.store.staged_tables()
 
-    def row_count(self, table: str) -> int:
-        return int(self.table(table).count().execute())
+    def has_rows(self, name: str) -> bool:
+        """From the manifest (no Spark job): the published version's row count."""
+        entry = self.store.manifest.tables.get(name)
+        if self._tx_depth > 0 and name in self.store.staged_tables():
+            return super().has_rows(name)
+        return bool(entry and entry.get("rows"))
+
+    def to_pyarrow(self, expr: Any) -> Any:
+        return self.backend.to_pyarrow(expr)
+
+    @contextmanager
+    def _connection(self) -> Iterator[DuckDBPyConnection]:
+        with self._lock:
+            yield self.duckdb
 
     def _stand_in_for_missing_tables(self) -> None:
         for entity in ENTITIES.values():
@@ -712,18 +742,31 @@ class SparkWarehouse(Warehouse):
         return self.store.staging
 
     def ensure_schema(self) -> None:
-        """Publish an empty version of every canonical, history and bookkeeping table not there yet."""
+        """Publish an empty version of every canonical, history and bookkeeping table not there yet,
+        and a new version of a table whose columns were renamed since it was written."""
         with self._lock:
             self.store.lock()
             try:
                 existing = set(self.store.manifest.tables)
                 con = self.duckdb
-                for ddl in _META_DDL:
+                renames: dict[str, list[tuple[str, str]]] = {}
+                for entity in ENTITIES.values():
+                    for table in (entity.name, history_table(entity.name)):
+                        if table in existing:
+                            have = {r[0] for r in con.execute(f"DESCRIBE {_q(table)}").fetchall()}
+                            old = [(a, b) for a, b in renamed_columns(entity) if a in have and b not in have]
+                            if old:
+                                renames[table] = old
+                self.store.checkout(sorted(renames))
+                for table, pairs in renames.items():
+                    for before, after in pairs:
+                        con.execute(f"ALTER TABLE {_q(table)} RENAME COLUMN {_q(before)} TO {_q(after)}")
+                for ddl in META_DDL:
                     name = ddl.split("IF NOT EXISTS", 1)[1].split("(", 1)[0].strip()
                     if name not in existing:
                         con.execute(ddl)
                 for entity in ENTITIES.values():
-                    cols = _entity_columns_sql(entity)
+                    cols = entity_columns_sql(entity)
                     if entity.name not in existing:
                         con.execute(f"CREATE TABLE {_q(entity.name)} ({cols}, _batch_id VARCHAR)")
                     hist = history_table(entity.name)
@@ -742,37 +785,66 @@ class SparkWarehouse(Warehouse):
         self.store.checkout(list(names))
 
     @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    def _in_transaction(self) -> bool:
+        return self._tx_depth > 0
+
+    def _prepare_replace(self, con: DuckDBPyConnection, name: str) -> None:
+        con.execute(f"DROP VIEW IF EXISTS {_q(name)}")
+
+    @contextmanager
     def transaction(self, tables: Sequence[str] = ()) -> Iterator[DuckDBPyConnection]:
         """All-or-nothing on the Parquet files: ``tables`` (and tables created inside) are staged in
         DuckDB; the commit writes each as a new version and swaps the manifest once. A failure, or a
-        crash at any point before the swap, leaves the warehouse as it was."""
+        crash at any point before the swap, leaves the warehouse as it was. Opened inside an open
+        transaction it stages ``tables`` too and joins it."""
         if self.read_only:
             raise WarehouseError(f"the Spark warehouse {self.path} was opened read-only")
         with self._lock:
-            if getattr(self, "_in_transaction", False):  # nested: join the outer one (it publishes)
+            if self._tx_depth:
                 self.store.checkout(list(tables))
-                yield self.store.staging
+                self._tx_depth += 1
+                try:
+                    yield self.store.staging
+                finally:
+                    self._tx_depth -= 1
                 return
             before = dict(self.store.manifest.tables)
-            self._in_transaction = True
+            self._tx_depth = 1
             try:
                 self.store.checkout(list(tables))
                 with self.store.transaction() as con:
                     yield con
             finally:
-                self._in_transaction = False
+                self._tx_depth = 0
                 self.store.unlock()
             after = self.store.manifest.tables
             self._register({n for n in set(before) | set(after) if before.get(n) != after.get(n)})
 
     def publish_tables(self, tables: Mapping[str, Any]) -> None:
         """Replace (or create) whole tables from Arrow tables, atomically (e.g. copy a DuckDB warehouse)."""
-        with self.transaction() as con:
+        with self.transaction():
             for name, data in tables.items():
-                con.register("__cs_publish", data)
-                con.execute(f"DROP VIEW IF EXISTS {_q(name)}")
-                con.execute(f"CREATE OR REPLACE TABLE {_q(name)} AS SELECT * FROM __cs_publish")
-                con.unregister("__cs_publish")
+                self.replace_table(name, data)
+
+
+def _renames_of(table: str) -> list[tuple[str, str]]:
+    entity = ENTITIES.get(table.removeprefix("_cs_history_"))
+    return renamed_columns(entity) if entity is not None else []
+
+
+def _claims(target: str) -> bool:
+    return SparkConfig.is_spark_target(target)
+
+
+def _open(target: str, read_only: bool) -> Warehouse:
+    return SparkWarehouse.open_spark(target, read_only=read_only)
+
+
+register_engine("spark", _claims, _open)
 
 
 def copy_warehouse(source: Warehouse, target: Warehouse, tables: Sequence[str] | None = None) -> list[str]:

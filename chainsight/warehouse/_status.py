@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainsight.model import ENTITIES, LOAD_ORDER, Text
-from chainsight.warehouse._warehouse import LOAD_HISTORY, REJECTS, Warehouse
+from chainsight.warehouse._base import Warehouse
 
 # Which entities a business domain needs before its analyses mean anything.
 DOMAINS: dict[str, tuple[Text, tuple[str, ...]]] = {
@@ -31,20 +31,8 @@ def warehouse_status(wh: Warehouse) -> dict[str, Any]:
     >>> warehouse_status(wh)["domains"]["sales"]["state"]
     'empty'
     """
-    con = wh.duckdb
-    last = {
-        r[0]: r[1]
-        for r in con.execute(
-            f"SELECT entity, max(finished_at) FROM {LOAD_HISTORY} GROUP BY entity"
-        ).fetchall()
-    }
-    open_rejects = {
-        r[0]: r[1]
-        for r in con.execute(
-            f"SELECT entity, count(DISTINCT (batch_id, file, row_number)) FROM {REJECTS} "
-            "WHERE status = 'open' GROUP BY entity"
-        ).fetchall()
-    }
+    last = {name: s.last_finished_at for name, s in wh.load_summary().items()}
+    open_rejects = wh.reject_counts(status="open")
     entities = []
     counts: dict[str, int] = {}
     for name in LOAD_ORDER:
