@@ -57,6 +57,11 @@ class LRUCache(Generic[V]):
         self.put(key, value)
         return value
 
+    def values(self) -> list[V]:
+        """A snapshot of the values, least recently used first."""
+        with self._guard:
+            return list(self._items.values())
+
     def clear(self) -> None:
         with self._guard:
             self._items.clear()

@@ -116,15 +116,13 @@ def _count(wh: Warehouse, entity: str) -> int:
 
 def _lookup(wh: Warehouse, table: str, key: str, value: str) -> dict[str, str]:
     t = wh.table(table)
-    df = wh.backend.to_pyarrow(t.select(key, value)).to_pylist()
+    df = wh.to_pyarrow(t.select(key, value)).to_pylist()
     return {r[key]: r[value] for r in df if r[value] is not None}
 
 
 def _provinces(wh: Warehouse) -> dict[str, str]:
     """region_id → province name (a city maps to its parent province)."""
-    rows = wh.backend.to_pyarrow(
-        wh.table("regions").select("region_id", "name", "parent_id", "level")
-    ).to_pylist()
+    rows = wh.to_pyarrow(wh.table("regions").select("region_id", "name", "parent_id", "level")).to_pylist()
     by_id = {r["region_id"]: r for r in rows}
     out = {}
     for r in rows:
@@ -162,7 +160,7 @@ DATED = {
 
 def _max_date(wh: Warehouse, entity: str, col: str) -> dt.date | None:
     try:
-        v = wh.backend.to_pyarrow(wh.table(entity)[col].max()).as_py()
+        v = wh.to_pyarrow(wh.table(entity)[col].max()).as_py()
     except Exception:
         return None
     if isinstance(v, dt.datetime):
@@ -272,13 +270,11 @@ def eval_stockout_risk(ctx: Context, rule: Rule) -> list[Finding]:
     sites = wh_site_types(ctx)
     sl = load_policy().shelf_life
     rates = pl.from_arrow(
-        ctx.wh.backend.to_pyarrow(
-            finished_goods_demand(ctx.wh, rep.as_of, sl.history_weeks).rates(sl.horizon_days)
-        )
+        ctx.wh.to_pyarrow(finished_goods_demand(ctx.wh, rep.as_of, sl.history_weeks).rates(sl.horizon_days))
     )
     assert isinstance(rates, pl.DataFrame)
     prods = pl.from_arrow(
-        ctx.wh.backend.to_pyarrow(
+        ctx.wh.to_pyarrow(
             ctx.wh.table("products").select(item_id="sku", item_name="name", unit_value="list_price")
         )
     )
@@ -586,7 +582,7 @@ def eval_forecast_bias(ctx: Context, rule: Rule) -> list[Finding]:
     f = ctx.wh.table("forecasts")
     f = f.filter(f.actual_qty.notnull(), f.period >= start, f.period <= end)
     agg = f.group_by("sku").aggregate(forecast_qty=f.forecast_qty.sum(), actual_qty=f.actual_qty.sum())
-    df = pl.from_arrow(ctx.wh.backend.to_pyarrow(agg))
+    df = pl.from_arrow(ctx.wh.to_pyarrow(agg))
     assert isinstance(df, pl.DataFrame)
     if df.is_empty():
         raise NotEvaluable("预测期间尚无实际销量可比", "no forecast period with a known actual in the window")

@@ -28,9 +28,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from chainsight._errors import Conflict, NotFound, UserInputError
 from chainsight.alerts._rules_eval import Context, Finding, NotEvaluable, findings_for
 from chainsight.alerts._spec import SEVERITY_RANK, Rule, RuleSet, load_rules
+from chainsight.appdb import AppDB
 from chainsight.appdb._alert_models import AlertEventRow, AlertRow
 from chainsight.appdb._models import AuditRow, utcnow
 from chainsight.metrics import Scope
+from chainsight.warehouse import Warehouse
 
 ACTIVE = ("open", "acknowledged")
 STATES = {
@@ -253,14 +255,14 @@ def _event(
 
 
 def evaluate(
-    warehouse: Any,
-    appdb: Any,
+    wh: Warehouse,
+    appdb: AppDB,
     *,
     as_of: dt.date | str | None = None,
     rules: RuleSet | str | os.PathLike[str] | list[str] | None = None,
     today: dt.date | None = None,
 ) -> EvaluationResult:
-    """Evaluate the alert rules on ``warehouse`` and reconcile the findings with the alerts in ``appdb``.
+    """Evaluate the alert rules on ``wh`` and reconcile the findings with the alerts in ``appdb``.
 
     ``as_of`` is the business date to evaluate at (default: the latest sales or inventory date in the
     warehouse). Data freshness compares the latest data with ``today`` (default: the real date), not
@@ -274,7 +276,7 @@ def evaluate(
 
     ruleset = _rules(rules)
     day = to_date(as_of)
-    ctx = Context(warehouse, day, today or dt.date.today())
+    ctx = Context(wh, day, today or dt.date.today())
     outcomes: list[RuleOutcome] = []
     found: dict[str, tuple[Rule, list[Finding]]] = {}
     for rule in ruleset:

@@ -32,7 +32,7 @@ def latest_snapshot(wh: Warehouse, as_of: dt.date | None) -> dt.date:
     inv = wh.table("inventory")
     if as_of is not None:
         inv = inv.filter(inv.snapshot_date <= as_of)
-    value = wh.backend.to_pyarrow(inv.snapshot_date.max()).as_py()
+    value = wh.to_pyarrow(inv.snapshot_date.max()).as_py()
     if value is None:
         when = f"{as_of} 当日或之前" if as_of else ""
         when_en = f" on or before {as_of}" if as_of else ""
@@ -79,12 +79,12 @@ def items(wh: Warehouse) -> ir.Table:
 
 def run(wh: Warehouse, expr: ir.Table) -> pl.DataFrame:
     """Execute an Ibis table on the warehouse's engine and return it as Polars."""
-    return wh.backend.to_polars(expr)
+    return wh.to_polars(expr)
 
 
 def require_rows(wh: Warehouse, entity: str, hint_zh: str, hint_en: str) -> None:
     """A clear user error when ``entity`` is empty."""
-    if wh.backend.to_pyarrow(wh.table(entity).count()).as_py() == 0:
+    if wh.to_pyarrow(wh.table(entity).count()).as_py() == 0:
         raise UserInputError(
             f"仓库中没有 {entity} 数据;{hint_zh}",
             f"the warehouse has no {entity} rows; {hint_en}",

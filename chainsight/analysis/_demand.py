@@ -86,11 +86,11 @@ def leaf_requirements(wh: Warehouse) -> ir.Table:
     ``qty_per × (1 + scrap_rate)`` at each level, multiplied down the levels. One loop per BOM
     level (master data, a few hundred rows), never per order.
     """
-    bom = wh.backend.to_polars(wh.table("bom").select("parent_id", "component_id", "qty_per", "scrap_rate"))
+    bom = wh.to_polars(wh.table("bom").select("parent_id", "component_id", "qty_per", "scrap_rate"))
     bom = bom.with_columns(per=pl.col("qty_per") * (1 + pl.col("scrap_rate").fill_null(0.0))).select(
         "parent_id", "component_id", "per"
     )
-    products = set(wh.backend.to_polars(wh.table("products").select("sku"))["sku"].to_list())
+    products = set(wh.to_polars(wh.table("products").select("sku"))["sku"].to_list())
     parents = set(bom["parent_id"].to_list())
     frontier = bom.filter(pl.col("parent_id").is_in(list(products))).rename({"parent_id": "sku"})
     leaves = []

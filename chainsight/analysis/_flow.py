@@ -76,7 +76,7 @@ def bullwhip(wh: Warehouse, as_of: dt.date | str | None = None, weeks: int = 52)
     >>> bullwhip(wh).skus.select("sku", "sell_in_amplification", "worst_stage").head()  # doctest: +SKIP
     """
     si = wh.table("sell_in")
-    day = to_date(as_of) or wh.backend.to_pyarrow(si.date.max()).as_py()
+    day = to_date(as_of) or wh.to_pyarrow(si.date.max()).as_py()
     if day is None:
         raise UserInputError(
             "仓库中没有销售出库(sell_in)数据;请先加载", "the warehouse has no sell-in rows; load them first"
@@ -171,7 +171,7 @@ def flow(
     if run(wh, p.filter(p.sku == sku).select("sku")).is_empty():
         raise UserInputError(f"未知 SKU “{sku}”", f"unknown SKU '{sku}'", sku=sku)
     si = wh.table("sell_in")
-    day = to_date(as_of) or wh.backend.to_pyarrow(si.date.max()).as_py()
+    day = to_date(as_of) or wh.to_pyarrow(si.date.max()).as_py()
     since = day - dt.timedelta(days=7 * weeks)
     days = 7 * weeks
     inv = wh.table("inventory")
@@ -184,7 +184,7 @@ def flow(
     stock_of = dict(zip(by_type["site_type"], by_type["stock_qty"], strict=True))
     po = wh.table("production_orders")
     made = po.filter(po.sku == sku, po.status == "completed", po.actual_end > since, po.actual_end <= day)
-    produced = wh.backend.to_pyarrow(made.actual_qty.sum()).as_py() or 0.0
+    produced = wh.to_pyarrow(made.actual_qty.sum()).as_py() or 0.0
     ship = si.join(sites, si.site_id == sites.site_id)
     ship = ship.filter(ship.sku == sku, ship.date > since, ship.date <= day, ship.qty > 0)
     shipped = run(wh, ship.group_by(site_type=ship.type).aggregate(qty=ship.qty.sum()))
@@ -195,9 +195,7 @@ def flow(
     oo = oo.filter(
         oo.sku == sku, oo.status == "paid", oo.order_time.date() > since, oo.order_time.date() <= day
     )
-    consumer = (wh.backend.to_pyarrow(so.qty.sum()).as_py() or 0.0) + (
-        wh.backend.to_pyarrow(oo.qty.sum()).as_py() or 0.0
-    )
+    consumer = (wh.to_pyarrow(so.qty.sum()).as_py() or 0.0) + (wh.to_pyarrow(oo.qty.sum()).as_py() or 0.0)
     try:
         st = sell_through(wh, as_of=day, policy=policy or load_policy()).pairs.filter(pl.col("sku") == sku)
     except UserInputError:  # no store sell-out reported: no channel stock to show
@@ -217,7 +215,7 @@ def flow(
         .then(pl.col("stock_qty") / pl.col("daily_flow"))
         .otherwise(None)
     )
-    req = wh.backend.to_polars(leaf_requirements(wh)).filter(pl.col("sku") == sku)
+    req = wh.to_polars(leaf_requirements(wh)).filter(pl.col("sku") == sku)
     cov = material_coverage(wh, day, weeks)
     mats = (
         req.join(cov, on="material_id", how="left")

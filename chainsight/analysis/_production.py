@@ -56,10 +56,10 @@ def production_performance(
     po = wh.table("production_orders")
     day = (
         to_date(as_of)
-        or wh.backend.to_pyarrow(po.actual_end.max()).as_py()
-        or wh.backend.to_pyarrow(po.planned_end.max()).as_py()
+        or wh.to_pyarrow(po.actual_end.max()).as_py()
+        or wh.to_pyarrow(po.planned_end.max()).as_py()
     )
-    first = wh.backend.to_pyarrow(po.planned_end.min()).as_py()
+    first = wh.to_pyarrow(po.planned_end.min()).as_py()
     start = max(first, day - dt.timedelta(days=round(months * 30.44))) if months else first
     po = po.filter(po.status != "cancelled", po.planned_end >= start, po.planned_end <= day)
     orders = run(
@@ -84,7 +84,7 @@ def production_performance(
         .group_by("order_id", "material_id")
         .aggregate(qty=mc.qty.sum()),
     )
-    req = wh.backend.to_polars(leaf_requirements(wh))
+    req = wh.to_polars(leaf_requirements(wh))
     implied = (
         used.join(orders.select("order_id", "sku"), on="order_id")
         .join(req, on=["sku", "material_id"])

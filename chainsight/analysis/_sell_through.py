@@ -61,7 +61,7 @@ def _as_of(wh: Warehouse, as_of: dt.date | str | None) -> dt.date:
     if day is not None:
         return day
     si, so = wh.table("sell_in"), wh.table("sell_out")
-    values = [wh.backend.to_pyarrow(t.date.max()).as_py() for t in (si, so)]
+    values = [wh.to_pyarrow(t.date.max()).as_py() for t in (si, so)]
     values = [v for v in values if v is not None]
     if not values:
         raise UserInputError(

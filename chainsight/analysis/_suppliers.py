@@ -66,8 +66,8 @@ def supplier_performance(
     day = to_date(as_of) or max(
         d
         for d in (
-            wh.backend.to_pyarrow(po.order_date.max()).as_py(),
-            wh.backend.to_pyarrow(rc_all.received_date.max()).as_py(),
+            wh.to_pyarrow(po.order_date.max()).as_py(),
+            wh.to_pyarrow(rc_all.received_date.max()).as_py(),
         )
         if d is not None
     )

@@ -9,9 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from chainsight.demo._generate import GENERATOR_VERSION, Manifest, generate
 from chainsight.demo._scale import get_scale
-from chainsight.warehouse import REJECTS, Warehouse
+from chainsight.warehouse import Warehouse
 
 Progress = Callable[[str, int, int], None]
 _COUNTS = ("rows_read", "rows_loaded", "rows_updated", "rows_duplicate", "rows_rejected")
@@ -126,11 +129,9 @@ def _compare_rejects(wh: Warehouse, manifest: Manifest) -> dict[str, Any]:
     }
     files = {e.file for e in manifest.files}
     entities = sorted({e.entity for e in manifest.files})
-    found_rows = wh.duckdb.execute(
-        f"SELECT DISTINCT entity, file, row_number, reason_code FROM {REJECTS} "
-        "WHERE status = 'open' AND list_contains(?, entity)",
-        [entities],
-    ).fetchall()
+    open_rejects = wh.rejects(status="open").select(["entity", "file", "row_number", "reason_code"])
+    mine = open_rejects.filter(pc.is_in(open_rejects["entity"], value_set=pa.array(entities, pa.string())))
+    found_rows = {tuple(r.values()) for r in mine.to_pylist()}
     # the loader may record the file as given (a path); compare by file name
     found = {
         (str(e), Path(str(f)).name, int(r), str(c)) for e, f, r, c in found_rows if Path(str(f)).name in files

@@ -4,7 +4,7 @@
 """
 
 from chainsight.ingest._check import CheckedFile, FileProblem, check_file
-from chainsight.ingest._load import LoadResult, list_rejects, load_files, retry_rejects
+from chainsight.ingest._load import LoadResult, file_checksum, list_rejects, load_files, retry_rejects
 from chainsight.ingest._mapping import Mapping, normalise_header
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "LoadResult",
     "Mapping",
     "check_file",
+    "file_checksum",
     "list_rejects",
     "load_files",
     "normalise_header",

@@ -18,6 +18,7 @@ from chainsight.metrics._reach import DIMENSIONS
 from chainsight.metrics._scope import Scope
 from chainsight.metrics._spec import Additivity, Catalog, Grain, Metric, MetricKind, Unit
 from chainsight.model import Text
+from chainsight.warehouse import Warehouse
 
 DEFAULT_BY = ("province", "channel", "sku")
 UNKNOWN = Text("(未知)", "(unknown)")
@@ -121,7 +122,7 @@ def _comparison_window(start: dt.date, end: dt.date, grain: Grain, vs: str | Non
 
 
 def explain(
-    warehouse: Any,
+    wh: Warehouse,
     metric: str,
     period: str,
     *,
@@ -171,7 +172,7 @@ def explain(
 
     def fetch(by_dims: list[str], s: dt.date, e: dt.date) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = _internal_query(
-            warehouse, cat, parts, by_dims, s, e, filters, scope
+            wh, cat, parts, by_dims, s, e, filters, scope
         ).to_pylist()
         return rows
 

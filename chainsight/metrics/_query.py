@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +19,7 @@ from chainsight.metrics._reach import DIMENSION_ALIASES, DIMENSIONS, PENDING_ENT
 from chainsight.metrics._rollup import RollupTables, fresh_rollups
 from chainsight.metrics._scope import Scope
 from chainsight.metrics._spec import Catalog, Grain
+from chainsight.warehouse import Warehouse
 
 
 class Compare(StrEnum):
@@ -34,14 +32,12 @@ class Compare(StrEnum):
 PRIOR_SUFFIXES = ("prior", "change", "change_pct", "prior_missing")
 
 
-def _tables_for(warehouse: Any, catalog: Catalog, metric_names: Sequence[str]) -> Tables:
-    if warehouse is None:
-        return unbound_tables
+def _tables_for(wh: Warehouse, catalog: Catalog, metric_names: Sequence[str]) -> Tables:
     existing: set[str] | None = None
     needed = {s.entity for n in catalog.leaves(list(metric_names)) for s in catalog.metrics[n].sources}
     for entity in sorted(needed & set(PENDING_ENTITIES)):
         if existing is None:
-            existing = set(warehouse.list_tables())
+            existing = set(wh.list_tables())
         if entity not in existing:
             users = sorted(
                 n for n in metric_names if any(s.entity == entity for s in _sources_of(catalog, n))
@@ -52,10 +48,10 @@ def _tables_for(warehouse: Any, catalog: Catalog, metric_names: Sequence[str]) -
                 f"(planning writes it, or load it)",
                 entity=entity,
             )
-    rollups = fresh_rollups(warehouse)
+    rollups = fresh_rollups(wh)
     if rollups:
-        return RollupTables(warehouse.table, rollups)
-    return warehouse.table  # type: ignore[no-any-return]
+        return RollupTables(wh.table, rollups)
+    return wh.table
 
 
 def _sources_of(catalog: Catalog, name: str) -> list[Any]:
@@ -275,7 +271,7 @@ def _with_prior(current: ir.Table, prior: ir.Table, frame: Frame, *, restrict_pe
 
 
 def query(
-    warehouse: Any,
+    wh: Warehouse,
     metrics: str | Iterable[str],
     *,
     scope: Scope,
@@ -305,79 +301,23 @@ def query(
     builtin = catalog is None or catalog is load_catalog()
     cat = catalog or load_catalog()
     frame = _frame(cat, metrics, by, grain, start, end, where, scope)
-    return _run(warehouse, cat, frame, _compare(compare), cacheable=builtin)
+    return _run(wh, cat, frame, _compare(compare), cacheable=builtin)
 
 
-def _run(warehouse: Any, cat: Catalog, frame: Frame, cmp: Compare | None, *, cacheable: bool) -> pa.Table:
-    tables = _tables_for(warehouse, cat, frame.metrics)
-    backend = warehouse.backend
-    if cacheable and getattr(backend, "name", None) == "duckdb":
+def _run(wh: Warehouse, cat: Catalog, frame: Frame, cmp: Compare | None, *, cacheable: bool) -> pa.Table:
+    tables = _tables_for(wh, cat, frame.metrics)
+    if cacheable:
         # Dashboards ask the same questions again and again: compile each shape of query once.
-        key = (_frame_key(frame), cmp, getattr(tables, "key", ()))
-        cached = _SQL_CACHE.get(key)
-        if cached is None:
-            expr = compile_query(cat, tables, frame, cmp)
-            cached = (str(ibis.to_sql(expr, dialect="duckdb")), expr.schema().to_pyarrow())
-            _SQL_CACHE.put(key, cached)
-        sql, schema = cached
-        with _lock(warehouse):
-            result = backend.con.execute(sql).to_arrow_table()
-        return result.cast(
-            schema
-        )  # the engine's types (a truncated date is a timestamp) to the declared ones
-    expr = compile_query(cat, tables, frame, cmp)
-    with _lock(warehouse):
-        return backend.to_pyarrow(expr)
-
-
-class _LRU:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Any, tuple[str, pa.Schema]] = OrderedDict()
-        self._guard = threading.Lock()
-
-    def get(self, key: Any) -> tuple[str, pa.Schema] | None:
-        with self._guard:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: tuple[str, pa.Schema]) -> None:
-        with self._guard:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-_SQL_CACHE = _LRU(512)
+        key = ("metrics.query", _frame_key(frame), cmp, getattr(tables, "key", ()))
+        return wh.to_pyarrow_cached(key, lambda: compile_query(cat, tables, frame, cmp))
+    result = wh.to_pyarrow(compile_query(cat, tables, frame, cmp))
+    assert isinstance(result, pa.Table)
+    return result
 
 
 def _frame_key(frame: Frame) -> tuple[Any, ...]:
-    def frozen(m: Mapping[str, frozenset[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        return tuple(sorted((k, tuple(sorted(v))) for k, v in m.items()))
-
-    return (
-        frame.metrics,
-        frame.by,
-        frame.grain,
-        frame.start,
-        frame.end,
-        frozen(frame.where),
-        frame.scope.unrestricted,
-        frozen(frame.scope.rules),
-    )
-
-
-@contextmanager
-def _lock(warehouse: Any) -> Iterator[None]:
-    lock = getattr(warehouse, "_lock", None)
-    if lock is None:
-        yield
-    else:
-        with lock:
-            yield
+    where = tuple(sorted((k, tuple(sorted(v))) for k, v in frame.where.items()))
+    return (frame.metrics, frame.by, frame.grain, frame.start, frame.end, where, frame.scope.key)
 
 
 def compile_sql(
@@ -407,7 +347,7 @@ def compile_sql(
 
 
 def _internal_query(
-    warehouse: Any,
+    wh: Warehouse,
     catalog: Catalog,
     metric_names: list[str],
     by: list[str],
@@ -418,4 +358,4 @@ def _internal_query(
 ) -> pa.Table:
     """A query that may name hidden helper metrics (ratio parts); used by explain."""
     frame = Frame(tuple(metric_names), tuple(by), None, start, end, dict(where), scope)
-    return _run(warehouse, catalog, frame, None, cacheable=catalog is load_catalog())
+    return _run(wh, catalog, frame, None, cacheable=catalog is load_catalog())

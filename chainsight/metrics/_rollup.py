@@ -40,13 +40,56 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from chainsight.metrics._expr import names
 from chainsight.metrics._reach import VIEWS, Tables, View
 from chainsight.metrics._spec import Agg, Grain
+from chainsight.model import ColumnType
+from chainsight.warehouse import Warehouse
 
 ROLLUP_META = "_cs_rollups"
 ROWS = "_rows"
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    name: str
+    type: ColumnType
+
+
+@dataclass(frozen=True, slots=True)
+class _TableSpec:
+    name: str
+    columns: tuple[_Column, ...]
+
+
+# One row per built rollup: what it was built from, so a query can tell whether it is still exact.
+ROLLUP_META_SPEC = _TableSpec(
+    ROLLUP_META,
+    tuple(
+        _Column(n, t)
+        for n, t in (
+            ("tbl", ColumnType.STRING),
+            ("entity", ColumnType.STRING),
+            ("grain", ColumnType.STRING),
+            ("signature", ColumnType.STRING),
+            ("fingerprint", ColumnType.STRING),
+            ("rows", ColumnType.INTEGER),
+            ("source_rows", ColumnType.INTEGER),
+            ("refreshed_at", ColumnType.TIMESTAMP),
+        )
+    ),
+)
+_META_SCHEMA = pa.schema(
+    [
+        (
+            c.name,
+            {"string": pa.string(), "integer": pa.int64(), "timestamp": pa.timestamp("us")}[c.type.value],
+        )
+        for c in ROLLUP_META_SPEC.columns
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,22 +324,14 @@ def _sorted(expr: ir.Table, spec: RollupSpec) -> ir.Table:
     return expr.order_by([expr[spec.date_column], *[expr[k] for k in spec.keys]])
 
 
-def _fingerprints(warehouse: Any, entities: Iterable[str]) -> dict[str, str]:
+def _fingerprints(wh: Warehouse, entities: Iterable[str]) -> dict[str, str]:
     """Per entity: row count and its loads so far. A rollup is fresh while its entity's is unchanged."""
-    from chainsight.warehouse import LOAD_HISTORY
-
-    con = warehouse.duckdb
-    ents = sorted(set(entities))
-    counts = con.execute(
-        "SELECT " + ", ".join(f'(SELECT count(*) FROM "{e}")' for e in ents)  # names from ROLLUPS, not input
-    ).fetchone()
-    hist = dict.fromkeys(ents, "0|")
-    for entity, n, last in con.execute(
-        f"SELECT entity, count(*), max(finished_at) FROM {LOAD_HISTORY} GROUP BY entity"
-    ).fetchall():
-        if entity in hist:
-            hist[entity] = f"{n}|{last}"
-    return {e: f"{c}|{hist[e]}" for e, c in zip(ents, counts or (), strict=True)}
+    loads = wh.load_summary()
+    out = {}
+    for e in sorted(set(entities)):
+        hist = f"{loads[e].loads}|{loads[e].last_finished_at}" if e in loads else "0|"
+        out[e] = f"{wh.row_count(e)}|{hist}"
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,8 +345,8 @@ class RollupReport:
         return {"rollups": list(self.rollups), "seconds": round(self.seconds, 3)}
 
 
-def refresh_rollups(warehouse: Any, *, force: bool = False) -> RollupReport:
-    """Build or rebuild every stale rollup in ``warehouse`` (a writable DuckDB warehouse); idempotent.
+def refresh_rollups(wh: Warehouse, *, force: bool = False) -> RollupReport:
+    """Build or rebuild every stale rollup in ``wh`` (a writable warehouse); idempotent.
 
     A rollup whose entity has not changed since it was built (same rows and loads) and whose
     definition is the same is left alone unless ``force``. Returns one record per rollup:
@@ -324,42 +359,34 @@ def refresh_rollups(warehouse: Any, *, force: bool = False) -> RollupReport:
     ['built']
     """
     t0 = time.perf_counter()
-    con = warehouse.duckdb
-    with warehouse._lock:
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {ROLLUP_META} (tbl VARCHAR PRIMARY KEY, entity VARCHAR, "
-            "grain VARCHAR, signature VARCHAR, fingerprint VARCHAR, rows BIGINT, source_rows BIGINT, "
-            "refreshed_at TIMESTAMP)"
-        )
-        meta = {
-            r[0]: r for r in con.execute(f"SELECT tbl, signature, fingerprint FROM {ROLLUP_META}").fetchall()
-        }
-        prints = _fingerprints(warehouse, [s.entity for s in ROLLUPS])
+    with wh.write_lock():
+        wh.ensure_table(ROLLUP_META_SPEC)
+        meta = {r["tbl"]: r for r in wh.to_pyarrow(wh.table(ROLLUP_META)).to_pylist()}
+        prints = _fingerprints(wh, [s.entity for s in ROLLUPS])
         out = []
         for spec in ROLLUPS:
             fp = prints[spec.entity]
             old = meta.get(spec.table)
-            exists = spec.table in set(warehouse.backend.list_tables())
-            if not force and exists and old is not None and old[1] == spec.signature and old[2] == fp:
-                rows = con.execute(
-                    f"SELECT rows, source_rows FROM {ROLLUP_META} WHERE tbl = ?", [spec.table]
-                ).fetchone()
-                out.append(_record(spec, "fresh", rows[0], rows[1]))
+            fresh = old is not None and old["signature"] == spec.signature and old["fingerprint"] == fp
+            if not force and fresh and wh.has_table(spec.table):
+                assert old is not None
+                out.append(_record(spec, "fresh", old["rows"], old["source_rows"]))
                 continue
-            expr = _sorted(_rollup_expr(spec, warehouse.table(spec.entity)), spec)
-            sql = str(ibis.to_sql(expr, dialect="duckdb"))
-            with warehouse.transaction() as tx:
-                tx.execute(f'CREATE OR REPLACE TABLE "{spec.table}" AS {sql}')
-                # DuckDB truncates a date to a timestamp; store the base table's type
-                kind = warehouse.table(spec.entity).schema()[spec.date_column]
-                if kind.is_date():
-                    tx.execute(f'ALTER TABLE "{spec.table}" ALTER "{spec.date_column}" SET DATA TYPE DATE')
-                rows = tx.execute(f'SELECT count(*) FROM "{spec.table}"').fetchone()[0]
-                source = int(fp.split("|", 1)[0])
-                tx.execute(f"DELETE FROM {ROLLUP_META} WHERE tbl = ?", [spec.table])
-                tx.execute(
-                    f"INSERT INTO {ROLLUP_META} VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-                    [spec.table, spec.entity, spec.grain.value, spec.signature, fp, rows, source],
+            source = int(fp.split("|", 1)[0])
+            with wh.transaction((ROLLUP_META,)):
+                rows = wh.replace_table(spec.table, _sorted(_rollup_expr(spec, wh.table(spec.entity)), spec))
+                record = {
+                    "tbl": spec.table,
+                    "entity": spec.entity,
+                    "grain": spec.grain.value,
+                    "signature": spec.signature,
+                    "fingerprint": fp,
+                    "rows": rows,
+                    "source_rows": source,
+                    "refreshed_at": dt.datetime.now(),
+                }
+                wh.replace_rows(
+                    ROLLUP_META, pa.Table.from_pylist([record], schema=_META_SCHEMA), key=("tbl",)
                 )
             out.append(_record(spec, "built", rows, source))
     _FRESH.clear()
@@ -383,39 +410,33 @@ _FRESH: dict[int, tuple[float, tuple[Rollup, ...], Any, bool]] = {}
 _FRESH_LOCK = threading.Lock()
 
 
-def fresh_rollups(warehouse: Any) -> tuple[Rollup, ...]:
-    """The rollups of ``warehouse`` that are built, current in definition and fresh; () when none."""
-    backend = getattr(warehouse, "backend", None)
-    if backend is None or getattr(backend, "name", None) != "duckdb" or not ENABLED[0]:
+def fresh_rollups(wh: Warehouse) -> tuple[Rollup, ...]:
+    """The rollups of ``wh`` that are built, current in definition and fresh; () when none."""
+    if wh.engine != "duckdb" or not ENABLED[0]:
         return ()
     now = time.monotonic()
     with _FRESH_LOCK:
-        hit = _FRESH.get(id(warehouse))
+        hit = _FRESH.get(id(wh))
         # read-only: nobody can write while this process holds the file, so the answer stands
-        if hit is not None and hit[2] is warehouse and hit[3]:
+        if hit is not None and hit[2] is wh and hit[3]:
             return hit[1]
-    con = warehouse.duckdb
-    with warehouse._lock:
-        read_only = con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
-        has_meta = warehouse.has_table(ROLLUP_META)
-        meta = (
-            con.execute(f"SELECT tbl, signature, fingerprint, rows FROM {ROLLUP_META}").fetchall()
-            if has_meta
-            else []
+    read_only = wh.read_only
+    meta = []
+    if wh.has_table(ROLLUP_META):
+        t = wh.table(ROLLUP_META)
+        meta = wh.to_pyarrow(t.select("tbl", "signature", "fingerprint", "rows")).to_pylist()
+    found: tuple[Rollup, ...] = ()
+    if meta:
+        by_table = {m["tbl"]: m for m in meta}
+        specs = [s for s in ROLLUPS if s.table in by_table and by_table[s.table]["signature"] == s.signature]
+        prints = _fingerprints(wh, [s.entity for s in specs]) if specs else {}
+        found = tuple(
+            Rollup(s, int(by_table[s.table]["rows"]))
+            for s in specs
+            if by_table[s.table]["fingerprint"] == prints[s.entity]
         )
-        if not meta:
-            found: tuple[Rollup, ...] = ()
-        else:
-            by_table = {m[0]: m for m in meta}
-            specs = [s for s in ROLLUPS if s.table in by_table and by_table[s.table][1] == s.signature]
-            prints = _fingerprints(warehouse, [s.entity for s in specs]) if specs else {}
-            found = tuple(
-                Rollup(s, int(by_table[s.table][3]))
-                for s in specs
-                if by_table[s.table][2] == prints[s.entity]
-            )
     with _FRESH_LOCK:
-        _FRESH[id(warehouse)] = (now, found, warehouse, read_only)
+        _FRESH[id(wh)] = (now, found, wh, read_only)
     return found
 
 

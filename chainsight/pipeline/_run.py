@@ -14,7 +14,6 @@ done. Inside the steps, nothing is done twice either:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import signal
@@ -24,12 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chainsight._errors import UserInputError
+from chainsight._errors import ChainsightError, UserInputError
 from chainsight.appdb import AppDB, default_appdb_url
+from chainsight.ingest import file_checksum
 from chainsight.model import ENTITIES, LOAD_ORDER
 from chainsight.pipeline._config import STEP_LABELS, STEPS, FileRule, PipelineConfig
 from chainsight.pipeline._state import RunRecord, RunStore
-from chainsight.warehouse import LOAD_HISTORY, Warehouse, resolve_warehouse_path
+from chainsight.warehouse import Warehouse, resolve_warehouse_path
 
 ENV_FAULT = "CHAINSIGHT_PIPELINE_FAULT"
 """Fault injection for crash tests: comma-separated points ``before:STEP``, ``after:STEP`` or
@@ -65,8 +65,9 @@ class Outcome:
     message: str = ""
 
 
-class _Skip(Exception):
-    """A step cannot run: recorded as ``skipped: <reason>``, the run goes on."""
+class _Skip(ChainsightError):
+    """A step has nothing to work on (no sales data yet, no delivery channels configured): recorded
+    as ``skipped: <reason>`` in both languages, and the run goes on."""
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(en)
@@ -77,14 +78,6 @@ def _fault(point: str) -> None:
     spec = os.environ.get(ENV_FAULT, "")
     if spec and point in {p.strip() for p in spec.split(",")}:
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -98,7 +91,7 @@ def _move(src: Path, folder: Path, checksum: str) -> Path:
     """Move ``src`` into ``folder``; a different file already there under that name is kept."""
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / src.name
-    if dest.exists() and sha256_file(dest) != checksum:
+    if dest.exists() and file_checksum([dest]) != checksum:
         dest = folder / f"{src.stem}.{checksum[:8]}{src.suffix}"
     if dest.exists():  # the same content is already there
         src.unlink()
@@ -196,19 +189,14 @@ def _step_load(ctx: _Context) -> Outcome:
         (matched.append((p, rule)) if rule else unmatched.append(p.name))
     # master data before the facts that reference it; a day's files in name order
     matched.sort(key=lambda pr: (LOAD_ORDER.index(pr[1].entity), pr[0].name))
-    con = ctx.wh.duckdb
     total = len(matched)
     for i, (path, rule) in enumerate(matched, 1):
         ctx.emit(Event("file", "load", text=f"{rule.entity}: {path.name}", done=i - 1, total=total))
-        checksum = sha256_file(path)
-        prior = con.execute(
-            f"SELECT batch_id FROM {LOAD_HISTORY} WHERE checksum = ? AND entity = ? AND outcome = 'loaded' "
-            "ORDER BY finished_at DESC LIMIT 1",
-            [checksum, rule.entity],
-        ).fetchone()
+        checksum = file_checksum([path])
+        prior = ctx.wh.latest_load(checksum, rule.entity)
         entry: dict[str, Any] = {"file": path.name, "entity": rule.entity, "sha256": checksum}
         if prior is not None:
-            entry.update(batch_id=prior[0], already_loaded=True)
+            entry.update(batch_id=prior, already_loaded=True)
         else:
 
             def on_progress(
@@ -253,15 +241,9 @@ def _step_load(ctx: _Context) -> Outcome:
 
 
 def _step_rollups(ctx: _Context) -> Outcome:
-    from chainsight import metrics
+    from chainsight.metrics import refresh_rollups
 
-    refresh = getattr(metrics, "refresh_rollups", None)
-    if refresh is None:
-        raise _Skip(
-            "此版本没有 chainsight.metrics.refresh_rollups",
-            "chainsight.metrics.refresh_rollups is not available",
-        )
-    return Outcome("done", {"result": _jsonable(refresh(ctx.wh))})
+    return Outcome("done", {"result": _jsonable(refresh_rollups(ctx.wh))})
 
 
 def _step_forecast(ctx: _Context) -> Outcome:
@@ -269,17 +251,26 @@ def _step_forecast(ctx: _Context) -> Outcome:
 
     ctx.need_as_of()
     s = ctx.config.forecast
-    con = ctx.wh.duckdb
-    if ctx.wh.has_table(FORECAST_RUNS_TABLE):
+    wh = ctx.wh
+    if wh.has_table(FORECAST_RUNS_TABLE):
         # A forecast with these settings stored after the latest load is current: do not make another.
-        row = con.execute(
-            f"SELECT version, as_of FROM {FORECAST_RUNS_TABLE} r WHERE level = ? AND bucket = ? AND horizon = ? "
-            f"AND created_at >= coalesce((SELECT max(finished_at) FROM {LOAD_HISTORY}), TIMESTAMP '1900-01-01') "
-            "ORDER BY created_at DESC LIMIT 1",
-            [",".join(parse_level(s.level)), s.bucket, s.horizon],
-        ).fetchone()
-        if row is not None:
-            return Outcome("done", {"version": row[0], "as_of": _jsonable(row[1]), "up_to_date": True})
+        runs = wh.table(FORECAST_RUNS_TABLE)
+        same = (
+            (runs.level == ",".join(parse_level(s.level)))
+            & (runs.bucket == s.bucket)
+            & (runs.horizon == s.horizon)
+        )
+        loaded = wh.last_load_at()
+        if loaded is not None:
+            same &= runs.created_at >= loaded
+        latest = wh.to_pyarrow(
+            runs.filter(same).order_by(runs.created_at.desc()).select("version", "as_of").limit(1)
+        )
+        if latest.num_rows:
+            row = latest.to_pylist()[0]
+            return Outcome(
+                "done", {"version": row["version"], "as_of": _jsonable(row["as_of"]), "up_to_date": True}
+            )
     res = forecast(ctx.wh, s.level, s.bucket, s.horizon)
     accuracy = {a["level"]: {k: a.get(k) for k in ("wape", "mase", "bias", "fva")} for a in res.accuracy}
     return Outcome(
@@ -315,17 +306,9 @@ def _step_plan(ctx: _Context) -> Outcome:
     )
 
 
-def _alerts_api(name: str) -> Any:
-    import chainsight.alerts as alerts
-
-    fn = getattr(alerts, name, None)
-    if fn is None:
-        raise _Skip(f"此版本没有 chainsight.alerts.{name}", f"chainsight.alerts.{name} is not available")
-    return fn
-
-
 def _step_alerts(ctx: _Context) -> Outcome:
-    evaluate = _alerts_api("evaluate")
+    from chainsight.alerts import evaluate
+
     as_of = ctx.need_as_of()
     kwargs: dict[str, Any] = {"as_of": as_of}
     if "rules" in ctx.config.alerts:
@@ -337,15 +320,14 @@ def _step_alerts(ctx: _Context) -> Outcome:
 
 
 def _step_deliver(ctx: _Context) -> Outcome:
-    deliver = _alerts_api("deliver")
-    config_cls = _alerts_api("DeliveryConfig")
+    from chainsight.alerts import DeliveryConfig, deliver
+
     if not ctx.config.delivery:
         raise _Skip("配置中没有 delivery(推送渠道)", "no delivery channels in the config (delivery:)")
-    result = deliver(ctx.appdb, config_cls.from_dict(ctx.config.delivery, file=ctx.config.source))
-    dead, pending = int(getattr(result, "dead", 0) or 0), int(getattr(result, "pending", 0) or 0)
+    result = deliver(ctx.appdb, DeliveryConfig.from_dict(ctx.config.delivery, file=ctx.config.source))
     message = (
-        f"{dead} dead-lettered, {pending} pending (see chainsight alerts deliveries)"
-        if dead or pending
+        f"{result.dead} dead-lettered, {result.pending} pending (see chainsight alerts deliveries)"
+        if result.dead or result.pending
         else ""
     )
     return Outcome("done", {"result": _jsonable(result)}, message)
@@ -394,7 +376,7 @@ def run_pipeline(
     """Run (or resume) the pipeline once; returns the run record.
 
     A previous run that did not finish is resumed: its finished steps are not run again. A step
-    whose API is missing or that has nothing to work on is recorded as ``skipped`` with the reason.
+    that has nothing to work on is recorded as ``skipped`` with the reason.
     A step that raises is recorded as ``failed``, the run as ``failed``, and the error re-raised;
     the next call resumes at that step.
     """

@@ -10,7 +10,7 @@ from typing import Any
 
 from chainsight.metrics import load_catalog
 from chainsight.model import ENTITIES, Text
-from chainsight.warehouse import LOAD_HISTORY, REJECTS, Warehouse
+from chainsight.warehouse import Warehouse
 
 FRESH_DAYS_DEFAULT = 7  # a daily export older than a week is stale
 MAX_REJECT_RATE = 0.01  # more than 1% of rows rejected: the export needs fixing at the source
@@ -201,22 +201,12 @@ def metric_entities(name: str) -> tuple[str, ...]:
 
 def _entity_facts(wh: Warehouse, as_of: dt.date) -> dict[str, dict[str, Any]]:
     """Per loadable entity: rows, date range, months missing inside the range, reject rate, freshness."""
-    con = wh.duckdb
     tables = set(wh.list_tables())
     hist = {
-        r[0]: (int(r[1] or 0), int(r[2] or 0), r[3])
-        for r in con.execute(
-            f"SELECT entity, sum(rows_read), sum(rows_rejected), max(finished_at) FROM {LOAD_HISTORY} "
-            "WHERE outcome = 'loaded' GROUP BY entity"
-        ).fetchall()
+        name: (sm.rows_read, sm.rows_rejected, sm.last_finished_at)
+        for name, sm in wh.load_summary(outcome="loaded").items()
     }
-    open_rejects = {
-        r[0]: int(r[1])
-        for r in con.execute(
-            f"SELECT entity, count(DISTINCT (batch_id, file, row_number)) FROM {REJECTS} "
-            "WHERE status = 'open' GROUP BY entity"
-        ).fetchall()
-    }
+    open_rejects = wh.reject_counts(status="open")
     facts: dict[str, dict[str, Any]] = {}
     names = [*ENTITIES, "forecasts"]
     for name in names:

@@ -263,10 +263,7 @@ class Warehouse:
 
     def to_polars(self, expr: ir.Table) -> pl.DataFrame:
         """Execute an Ibis table expression into a Polars frame."""
-        data = self.to_pyarrow(expr)
-        frame = pl.from_arrow(data)
-        assert isinstance(frame, pl.DataFrame)
-        return frame
+        return self.backend.to_polars(expr)  # type: ignore[no-any-return]
 
     def scalar(self, expr: ir.Scalar) -> Any:
         """The Python value of a scalar expression (``wh.scalar(t.date.max())``)."""
@@ -404,18 +401,18 @@ class Warehouse:
         stored as a date)."""
         token = f"__cs_replace_{uuid.uuid4().hex[:8]}"
         with self.transaction() as con:
+            self._prepare_replace(con, name)
             if isinstance(data, ir.Table):
-                source = f"({ibis.to_sql(data, dialect='duckdb')})"
+                # the compiled query itself, not wrapped: its ORDER BY is the stored order
+                con.execute(f"CREATE OR REPLACE TABLE {q(name)} AS {ibis.to_sql(data, dialect='duckdb')}")
                 dates = [c for c, t in data.schema().items() if t.is_date()]
             else:
                 con.register(token, _arrow(data))
-                source, dates = token, []
-            try:
-                self._prepare_replace(con, name)
-                con.execute(f"CREATE OR REPLACE TABLE {q(name)} AS SELECT * FROM {source} AS s")
-            finally:
-                if source == token:
+                try:
+                    con.execute(f"CREATE OR REPLACE TABLE {q(name)} AS SELECT * FROM {token}")
+                finally:
                     con.unregister(token)
+                dates = []
             types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {q(name)}").fetchall()}
             for c in dates:
                 if types.get(c, "").startswith("TIMESTAMP"):

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import ibis
 import ibis.expr.types as ir
+import polars as pl
 import pyarrow as pa
 from duckdb import DuckDBPyConnection
 
@@ -217,6 +218,10 @@ class DuckDBWarehouse(Warehouse):
         with self._connection():
             return self._backend.to_pyarrow(expr)
 
+    def to_polars(self, expr: ir.Table) -> pl.DataFrame:
+        with self._connection():
+            return self._backend.to_polars(expr)  # type: ignore[no-any-return]
+
     def to_pyarrow_cached(self, key: Hashable, build: Callable[[], ir.Table]) -> pa.Table:
         cached = _COMPILED.get(key)
         if cached is None:
@@ -228,6 +233,11 @@ class DuckDBWarehouse(Warehouse):
             result = con.execute(sql).to_arrow_table()
         # the engine's types (a truncated date is a timestamp) to the declared ones
         return result.cast(schema)
+
+    @staticmethod
+    def compiled_queries() -> list[str]:
+        """The SQL of the query shapes compiled so far in this process (to see which tables they read)."""
+        return [sql for sql, _ in _COMPILED.values()]
 
     # ------------------------------------------------------------------ writing
     @contextmanager

@@ -793,7 +793,13 @@ class SparkWarehouse(Warehouse):
         return self._tx_depth > 0
 
     def _prepare_replace(self, con: DuckDBPyConnection, name: str) -> None:
-        con.execute(f"DROP VIEW IF EXISTS {_q(name)}")
+        """A table not checked out is a staging view over its files: the new version replaces it."""
+        row = con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE view_name = ? AND NOT temporary AND NOT internal",
+            [name],
+        ).fetchone()
+        if row and row[0]:
+            con.execute(f"DROP VIEW {_q(name)}")
 
     @contextmanager
     def transaction(self, tables: Sequence[str] = ()) -> Iterator[DuckDBPyConnection]:

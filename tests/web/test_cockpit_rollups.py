@@ -49,9 +49,9 @@ def test_cockpit_equal_with_and_without_rollups(rolled_app, login, user: str) ->
     assert len(fresh_rollups(wh)) == 5
     c = login(rolled_app, user, headers={"accept-language": "en"})
     fast = c.get("/api/cockpit").json()
-    from chainsight.metrics._query import _SQL_CACHE
+    from chainsight.warehouse import DuckDBWarehouse
 
-    compiled = [sql for sql, _ in list(_SQL_CACHE._items.values())]
+    compiled = DuckDBWarehouse.compiled_queries()
     assert any("_cs_rollup_sell_in_month_customer" in sql for sql in compiled)
     assert any("_cs_rollup_inventory_month" in sql for sql in compiled)
     rollups_enabled(False)

@@ -32,7 +32,7 @@ __all__ = [
 
 def run(wh: Warehouse, expr: ir.Table) -> pl.DataFrame:
     """Execute ``expr`` on the warehouse engine and return a Polars frame."""
-    return wh.backend.to_polars(expr)
+    return wh.to_polars(expr)
 
 
 def channel_kinds(wh: Warehouse) -> pl.DataFrame:

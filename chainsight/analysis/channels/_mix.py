@@ -100,8 +100,8 @@ def _months_back(last: dt.date, months: int) -> dt.date:
 def _last_day(wh: Warehouse) -> dt.date:
     o = wh.table("online_orders")
     si = wh.table("sell_in")
-    a = wh.backend.to_pyarrow(o.order_time.max()).as_py()
-    b = wh.backend.to_pyarrow(si.date.max()).as_py()
+    a = wh.to_pyarrow(o.order_time.max()).as_py()
+    b = wh.to_pyarrow(si.date.max()).as_py()
     vals = [v.date() if isinstance(v, dt.datetime) else v for v in (a, b) if v is not None]
     return max(vals) if vals else dt.date.today()
 
