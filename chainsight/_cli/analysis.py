@@ -135,7 +135,7 @@ def register(app: typer.Typer) -> None:
                 "action": "kind:expiry_action",
             },
         )
-        bands = {b.code: (b.label_zh if lg == "zh" else b.label_en) for b in near_expiry_bands()}
+        bands = {b.code: b.label.get(lg) for b in near_expiry_bands()}
         flagged = report.lots.filter(pl.col("state").is_in(["near_expiry", "expired"])).with_columns(
             pl.col("band").replace_strict(bands, default=pl.col("band")),
         )

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from chainsight._errors import UserInputError
+from chainsight._errors import ChainsightError, UserInputError
 from chainsight.alerts._config import Channel, DeliveryConfig
 from chainsight.alerts._spec import OWNER_ROLES, SEVERITIES
 from chainsight.alerts._state import Alert, _session, to_alert
@@ -64,7 +64,7 @@ SCOPE_NAMES = {
 LEASE_SECONDS = 60.0
 
 
-class DeliveryError(Exception):
+class DeliveryError(ChainsightError):
     """A channel refused or could not be reached; ``status`` is the HTTP status when there was one."""
 
     def __init__(self, message: str, status: int | None = None) -> None:

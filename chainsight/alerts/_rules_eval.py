@@ -23,13 +23,11 @@ from chainsight.alerts._spec import SCOPE_KEYS, Rule
 from chainsight.warehouse import Warehouse
 
 
-class NotEvaluable(Exception):
+class NotEvaluable(UserInputError):
     """The rule cannot be evaluated on this warehouse (missing data); carries zh and en reasons."""
 
     def __init__(self, zh: str, en: str) -> None:
-        self.zh = zh
-        self.en = en
-        super().__init__(en)
+        super().__init__(zh, en)
 
 
 @dataclass(frozen=True)
@@ -108,10 +106,7 @@ class Context:
 
 
 def _count(wh: Warehouse, entity: str) -> int:
-    try:
-        return int(wh.table(entity).count().execute())
-    except Exception:  # the table does not exist in this warehouse
-        return 0
+    return wh.row_count(entity) if wh.has_table(entity) else 0
 
 
 def _lookup(wh: Warehouse, table: str, key: str, value: str) -> dict[str, str]:
@@ -499,7 +494,7 @@ def eval_cannibalization(ctx: Context, rule: Rule) -> list[Finding]:
 
 
 def eval_sales_behind_target(ctx: Context, rule: Rule) -> list[Finding]:
-    from chainsight.metrics import Scope, query
+    from chainsight.metrics import Scope, period_end, query
 
     ctx.need("targets", "sell_in")
     p = rule.params
@@ -529,7 +524,7 @@ def eval_sales_behind_target(ctx: Context, rule: Rule) -> list[Finding]:
     if df.is_empty():
         raise NotEvaluable("该期间没有销售目标", "no sales targets in the period")
     # a target covers the whole month: pro-rate the last month to the days elapsed
-    days_in_month = ((end.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)).day
+    days_in_month = period_end(end).day
     frac = end.day / days_in_month
     last_month = query(
         ctx.wh,

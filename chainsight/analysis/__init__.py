@@ -8,7 +8,6 @@ Each analysis is a Python function returning Polars tables; the CLI and the web 
 """
 
 from chainsight.analysis._expiry import (
-    Band,
     ExpiryReport,
     Projection,
     channel_rules,
@@ -44,7 +43,6 @@ __all__ = [
     "STATES",
     "TRACE_BASIS",
     "AnalysisPolicy",
-    "Band",
     "Bullwhip",
     "DailyDemand",
     "ExpiryReport",

@@ -16,7 +16,9 @@ Conventions (see docs/analysis.md):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,7 @@ from chainsight.analysis._common import items, latest_snapshot, run, snapshot_ro
 from chainsight.analysis._demand import finished_goods_demand, material_demand
 from chainsight.analysis._fefo import KEYS, Demand, project_groups, project_lots
 from chainsight.analysis._policy import AnalysisPolicy, ShelfLifePolicy, load_policy
+from chainsight.metrics import NearExpiryBand, load_catalog
 from chainsight.model import MinLifeDefaults, channel_min_life, customer_min_life
 from chainsight.warehouse import Warehouse
 
@@ -38,36 +41,18 @@ ACTIONS = ("transfer", "channel", "promote", "write_off")
 
 
 # ------------------------------------------------------------------------------------ bands
-@dataclass(frozen=True, slots=True)
-class Band:
-    """A shelf-life band: items whose shelf life is ≥ ``min_days`` (and below the next band) turn
-    near-expiry ``days_before_expiry`` days before expiry. ``code`` is e.g. ``"90-179"``."""
-
-    code: str
-    min_days: int
-    days_before_expiry: int
-    label_zh: str
-    label_en: str
-
-
-def near_expiry_bands(bands: Any = None) -> tuple[Band, ...]:
-    """The near-expiry band table, longest shelf life first (default: the metric catalog's).
+def near_expiry_bands(bands: Iterable[NearExpiryBand] | None = None) -> tuple[NearExpiryBand, ...]:
+    """The near-expiry band table, longest shelf life first, each band bounded by the next longer
+    one (default: the metric catalog's table, the one of metrics, analyses and alerts).
 
     >>> [(b.code, b.days_before_expiry) for b in near_expiry_bands()][:2]
     [('365+', 45), ('180-364', 20)]
     """
     if bands is None:
-        from chainsight.metrics import load_catalog
-
         bands = load_catalog().bands
     rows = sorted(bands, key=lambda b: -b.min_shelf_life_days)
-    out = []
-    upper: int | None = None
-    for b in rows:
-        code = f"{b.min_shelf_life_days}+" if upper is None else f"{b.min_shelf_life_days}-{upper - 1}"
-        out.append(Band(code, b.min_shelf_life_days, b.days_before_expiry, b.label.zh, b.label.en))
-        upper = b.min_shelf_life_days
-    return tuple(out)
+    uppers = [None, *(b.min_shelf_life_days for b in rows[:-1])]
+    return tuple(dataclasses.replace(b, max_shelf_life_days=up) for b, up in zip(rows, uppers, strict=True))
 
 
 # ------------------------------------------------------------------------------------ who may receive
@@ -107,7 +92,7 @@ def _resolve(wh: Warehouse, as_of: dt.date | str | None) -> dt.date:
 
 
 def _lots_expr(
-    wh: Warehouse, as_of: dt.date, site: str | None, sl: ShelfLifePolicy, bands: tuple[Band, ...]
+    wh: Warehouse, as_of: dt.date, site: str | None, sl: ShelfLifePolicy, bands: tuple[NearExpiryBand, ...]
 ) -> ir.Table:
     """Snapshot lots with item attributes, remaining life, band, near-expiry threshold and state."""
     inv = snapshot_rows(wh, as_of, site)
@@ -140,9 +125,12 @@ def _lots_expr(
         else_=ibis.null("float64"),
     )
     near_days = ibis.cases(
-        *[(j.shelf_life_days >= b.min_days, b.days_before_expiry) for b in bands], else_=ibis.null("int64")
+        *[(j.shelf_life_days >= b.min_shelf_life_days, b.days_before_expiry) for b in bands],
+        else_=ibis.null("int64"),
     )
-    band = ibis.cases(*[(j.shelf_life_days >= b.min_days, b.code) for b in bands], else_=ibis.null("string"))
+    band = ibis.cases(
+        *[(j.shelf_life_days >= b.min_shelf_life_days, b.code) for b in bands], else_=ibis.null("string")
+    )
     j = j.mutate(
         remaining_pct=pct,
         delivery_pct=deliver,
@@ -270,7 +258,7 @@ def _model(
     site: str | None,
     pol: AnalysisPolicy,
     forecast: ir.Table | None,
-    bands: tuple[Band, ...],
+    bands: tuple[NearExpiryBand, ...],
 ) -> _Model:
     sl = pol.shelf_life
     lots = _lots_expr(wh, as_of, site, sl, bands)

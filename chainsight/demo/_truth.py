@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -10,6 +11,7 @@ from chainsight.demo import _catalog as cat
 from chainsight.demo._demand import Demand
 from chainsight.demo._master import Company, floor_price
 from chainsight.demo._supply import Network, Purchasing, Replenishment
+from chainsight.metrics import period_end
 
 
 def _r(x: float, n: int = 4) -> float:
@@ -170,9 +172,9 @@ def _stuffed(co: Company, demand: Demand, si: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _month_end(cal: Any, mi: int) -> Any:
-    nxt = cal.month_starts[mi + 1] if mi + 1 < cal.n_months else cal.end
-    return nxt if mi + 1 >= cal.n_months else cal.date(cal.index(nxt) - 1)
+def _month_end(cal: Any, mi: int) -> dt.date:
+    """The last day of month ``mi`` the calendar covers (the calendar may end mid-month)."""
+    return min(period_end(cal.month_starts[mi]), cal.end)
 
 
 def _late_supplier(co: Company, pur: Purchasing) -> dict[str, Any]:

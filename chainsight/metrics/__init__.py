@@ -9,12 +9,14 @@ from chainsight.metrics._catalog import load_catalog
 from chainsight.metrics._compile import PERIOD
 from chainsight.metrics._explain import EFFECT_LABELS, DimensionBreakdown, Explanation, MemberChange, explain
 from chainsight.metrics._format import format_change, format_value
+from chainsight.metrics._periods import period_end
 from chainsight.metrics._query import Compare, compile_sql, query
 from chainsight.metrics._reach import DIMENSIONS, PENDING_ENTITIES
 from chainsight.metrics._rollup import (
     ROLLUPS,
     RollupReport,
     RollupSpec,
+    forget_freshness,
     fresh_rollups,
     refresh_rollups,
     rollups_enabled,
@@ -60,10 +62,12 @@ __all__ = [
     "Unit",
     "compile_sql",
     "explain",
+    "forget_freshness",
     "format_change",
     "format_value",
     "fresh_rollups",
     "load_catalog",
+    "period_end",
     "query",
     "refresh_rollups",
     "rollups_enabled",

@@ -7,6 +7,7 @@ name 'stauts'``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -267,7 +268,9 @@ def _load_bands(path: Path) -> tuple[NearExpiryBand, ...]:
         )
     if bands[-1].min_shelf_life_days != 0:
         raise fail(None, "bands", "最后一档必须从 0 天开始", "the last band must start at 0 days")
-    return tuple(bands)
+    # each band ends where the next longer one starts
+    uppers = [None, *(b.min_shelf_life_days for b in bands[:-1])]
+    return tuple(dataclasses.replace(b, max_shelf_life_days=up) for b, up in zip(bands, uppers, strict=True))
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:

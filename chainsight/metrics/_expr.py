@@ -18,6 +18,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from chainsight._errors import ChainsightError
+
 FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
     "coalesce": (2, 9),
     "days_between": (2, 2),  # days_between(a, b) = b - a in days
@@ -32,7 +34,7 @@ _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 _CMPOPS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 
 
-class ExprError(ValueError):
+class ExprError(ChainsightError, ValueError):
     """An expression is malformed; the catalog loader turns it into a DefinitionError."""
 
 

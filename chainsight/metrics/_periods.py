@@ -48,9 +48,13 @@ def shift(d: dt.date, grain: Grain, n: int) -> dt.date:
     return add_years(d, n)
 
 
-def period_end(start: dt.date, grain: Grain) -> dt.date:
-    """Last day of the period of ``grain`` starting at ``start``."""
-    return shift(start, grain, 1) - dt.timedelta(days=1)
+def period_end(day: dt.date, grain: Grain = Grain.MONTH) -> dt.date:
+    """Last day of the period of ``grain`` (default: the month) that ``day`` falls in.
+
+    >>> period_end(dt.date(2024, 2, 10)), period_end(dt.date(2025, 5, 1), Grain.QUARTER)
+    (datetime.date(2024, 2, 29), datetime.date(2025, 6, 30))
+    """
+    return shift(truncate(day, grain), grain, 1) - dt.timedelta(days=1)
 
 
 def to_date(value: str | dt.date | None, what: str = "date") -> dt.date | None:

@@ -343,6 +343,8 @@ def compile_sql(
     cat = catalog or load_catalog()
     frame = _frame(cat, metrics, by, grain, start, end, where, scope if scope is not None else Scope.all())
     expr = compile_query(cat, unbound_tables, frame, _compare(compare))
+    # a backend's compiler reads that backend's options, which ibis registers when it first loads it
+    getattr(ibis, dialect, None)
     return str(ibis.to_sql(expr, dialect=dialect))
 
 

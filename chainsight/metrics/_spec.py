@@ -85,12 +85,26 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class NearExpiryBand:
-    """Lots of items whose shelf life is at least ``min_shelf_life_days`` turn near-expiry
-    ``days_before_expiry`` days before their expiry date."""
+    """Lots of items whose shelf life is at least ``min_shelf_life_days`` (and, when the table has a
+    longer band, below ``max_shelf_life_days``) turn near-expiry ``days_before_expiry`` days before
+    their expiry date. The one band type of metrics, analyses and alerts.
+
+    >>> b = NearExpiryBand(90, 15, Text("90天–6个月", "90 days – 6 months"), max_shelf_life_days=180)
+    >>> b.code, NearExpiryBand(365, 45, Text("一年及以上", "1 year or more")).code
+    ('90-179', '365+')
+    """
 
     min_shelf_life_days: int
     days_before_expiry: int
     label: Text
+    max_shelf_life_days: int | None = None  # exclusive; None: no longer band
+
+    @property
+    def code(self) -> str:
+        """``"90-179"`` (shelf-life days, both ends included), or ``"365+"`` for the longest band."""
+        if self.max_shelf_life_days is None:
+            return f"{self.min_shelf_life_days}+"
+        return f"{self.min_shelf_life_days}-{self.max_shelf_life_days - 1}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,14 @@ import ast
 import datetime as dt
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pyarrow as pa
 import pytest
+from spark_fixture import spark_url
 
 from chainsight._errors import UserInputError, WarehouseBusy, WarehouseError
 from chainsight.ingest import load_files
@@ -38,6 +40,16 @@ class _Spec:
     def __init__(self, name: str, *cols: tuple[str, str]) -> None:
         self.name = name
         self.columns = [_Col(n, t) for n, t in cols]
+
+
+@pytest.fixture(params=["duckdb", "spark"])
+def any_wh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Warehouse]:
+    """An empty warehouse of each engine. The Spark one is written through its staging DuckDB and
+    read back from its Parquet files: no JVM needed for what these tests do."""
+    target = str(tmp_path / "w.duckdb") if request.param == "duckdb" else spark_url(tmp_path / "spark")
+    wh = Warehouse.open(target)
+    yield wh
+    wh.close()
 
 
 RUNS = _Spec("t_runs", ("version", "VARCHAR"), ("as_of", "DATE"), ("qty", "DOUBLE"), ("region", "VARCHAR"))
@@ -74,19 +86,20 @@ def test_the_engines_do_not_import_each_other() -> None:
     assert imports("_spark") == {"_base"}
 
 
-def test_has_rows_and_read_only(tmp_path: Path, fixtures_dir: Path) -> None:
-    path = tmp_path / "w.duckdb"
-    with Warehouse.open(path) as wh:
+@pytest.mark.parametrize("engine", ["duckdb", "spark"])
+def test_has_rows_and_read_only(tmp_path: Path, fixtures_dir: Path, engine: str) -> None:
+    target = str(tmp_path / "w.duckdb") if engine == "duckdb" else spark_url(tmp_path / "spark")
+    with Warehouse.open(target) as wh:
         assert not wh.read_only
         assert not wh.has_rows("channels") and not wh.has_rows("no_such_table")
         load_files(wh, "channels", [fixtures_dir / "ingest" / "master" / "channels.csv"])
         assert wh.has_rows("channels")
-    with Warehouse.open(path, read_only=True) as ro:
-        assert ro.read_only and ro.has_rows("channels")
+    with Warehouse.open(target, read_only=True) as ro:
+        assert ro.read_only and ro.has_rows("channels") and not ro.has_rows("sell_in")
 
 
-def test_bookkeeping_readers_match_the_tables(tmp_path: Path, fixtures_dir: Path) -> None:
-    wh = Warehouse.open(tmp_path / "w.duckdb")
+def test_bookkeeping_readers_match_the_tables(any_wh: Warehouse, fixtures_dir: Path) -> None:
+    wh = any_wh
     src = fixtures_dir / "ingest"
     first = load_files(wh, "channels", [src / "master" / "channels.csv"])
     second = load_files(wh, "regions", [src / "master" / "regions.csv"])
@@ -98,7 +111,7 @@ def test_bookkeeping_readers_match_the_tables(tmp_path: Path, fixtures_dir: Path
     assert wh.latest_load(checksum, "channels") == first.batch_id
     assert wh.latest_load(checksum, "regions") is None
     assert wh.latest_load("0" * 64, "channels") is None
-    con = wh.duckdb
+    con = wh.duckdb  # read back with plain SQL (on Spark: over the published Parquet files)
     assert wh.last_load_at() == con.execute("SELECT max(finished_at) FROM _cs_load_history").fetchone()[0]
     summary = wh.load_summary(outcome="loaded")
     assert set(summary) == {"channels", "regions"}
@@ -117,11 +130,10 @@ def test_bookkeeping_readers_match_the_tables(tmp_path: Path, fixtures_dir: Path
     assert wh.reject_counts() == {"promotions": expected[1]}
     assert wh.rejects(entity="promotions", limit=1).num_rows == 1
     assert wh.rejects(status="resolved").num_rows == 0
-    wh.close()
 
 
-def test_ensure_table_creates_then_adds_missing_columns(warehouse: Warehouse) -> None:
-    wh = warehouse
+def test_ensure_table_creates_then_adds_missing_columns(any_wh: Warehouse) -> None:
+    wh = any_wh
     old = _Spec("t_runs", ("version", "VARCHAR"), ("as_of", "DATE"))
     wh.ensure_table(old)
     wh.replace_rows("t_runs", pa.table({"version": ["v1"], "as_of": [dt.date(2025, 1, 31)]}))
@@ -136,8 +148,8 @@ def test_ensure_table_creates_then_adds_missing_columns(warehouse: Warehouse) ->
     assert wh.duckdb.execute("SELECT version, qty FROM t_runs").fetchall() == [("v1", None)]
 
 
-def test_replace_rows_by_where_and_by_key_and_append(warehouse: Warehouse) -> None:
-    wh = warehouse
+def test_replace_rows_by_where_and_by_key_and_append(any_wh: Warehouse) -> None:
+    wh = any_wh
     wh.ensure_table(RUNS)
     d1, d2 = dt.date(2025, 1, 31), dt.date(2025, 2, 28)
     rows = pa.table({"version": ["a", "b"], "as_of": [d1, d1], "qty": [1.0, 2.0], "region": ["n", None]})
@@ -174,18 +186,25 @@ def test_replace_rows_by_where_and_by_key_and_append(warehouse: Warehouse) -> No
     assert con.execute("SELECT count(*) FROM t_runs").fetchone()[0] == 2
 
 
-def test_nested_writes_join_one_transaction(warehouse: Warehouse) -> None:
-    wh = warehouse
+def test_nested_writes_join_one_transaction(any_wh: Warehouse) -> None:
+    wh = any_wh
     wh.ensure_table(RUNS)
+    con = wh.duckdb
+
+    def rows(table: str) -> int:
+        return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
     with pytest.raises(RuntimeError), wh.transaction(("t_runs",)):
         wh.replace_rows("t_runs", pa.table({"version": ["a"], "qty": [1.0]}))
-        wh.replace_table("t_copy", wh.table("t_runs"))
+        wh.replace_table("t_copy", pa.table({"version": ["a"]}))
         raise RuntimeError("after both writes")
-    assert wh.row_count("t_runs") == 0 and not wh.has_table("t_copy")  # both rolled back
+    assert rows("t_runs") == 0 and not wh.has_table("t_copy")  # both rolled back
     with wh.transaction(("t_runs",)):
         wh.replace_rows("t_runs", pa.table({"version": ["a"], "qty": [1.0]}))
-        assert wh.replace_table("t_copy", wh.table("t_runs")) == 1
-    assert wh.row_count("t_copy") == 1
+        assert wh.replace_table("t_copy", pa.table({"version": ["a", "b"]})) == 2
+        assert wh.has_table("t_copy")  # created inside, seen inside
+    assert rows("t_runs") == 1 and rows("t_copy") == 2
+    assert wh.has_rows("t_copy")
 
 
 def test_replace_table_stores_the_declared_date_type(warehouse: Warehouse) -> None:
