@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from chainsight._errors import DefinitionError
-from chainsight.alerts._spec import OWNER_ROLES, SCOPE_KEYS, SEVERITIES, SEVERITY_RANK
+from chainsight.alerts._spec import OWNER_ROLES, SCOPE_KEYS, SEVERITIES, SEVERITY_RANK, owner_role
 
 CHANNEL_TYPES = ("webhook", "wecom", "dingtalk", "feishu", "email")
 EVENTS = ("opened", "escalated", "deescalated", "acknowledged", "resolved")
@@ -308,8 +308,9 @@ def _route(file: str, i: int, r: Any, channels: dict[str, Channel]) -> Route:
                 f"未定义的渠道 {c!r}",
                 f"unknown channel {c!r}; defined: {', '.join(channels) or 'none'}",
             )
-    roles = r.get("roles") or []
-    if not isinstance(roles, list) or any(x not in OWNER_ROLES for x in roles):
+    given = r.get("roles") or []
+    roles = [owner_role(x) for x in given] if isinstance(given, list) else [None]
+    if not all(roles):
         raise _fail(
             file,
             f"{w}.roles",
@@ -349,7 +350,7 @@ def _route(file: str, i: int, r: Any, channels: dict[str, Channel]) -> Route:
             f"应为 {', '.join(EVENTS)} 中的事件列表",
             f"must list events among {', '.join(EVENTS)}",
         )
-    return Route(tuple(chans), tuple(roles), MappingProxyType(scope), sev, tuple(events))
+    return Route(tuple(chans), tuple(r for r in roles if r), MappingProxyType(scope), sev, tuple(events))
 
 
 def _retry(file: str, r: Any) -> Retry:

@@ -33,10 +33,11 @@ from sqlalchemy.exc import IntegrityError
 
 from chainsight._errors import ChainsightError, UserInputError
 from chainsight.alerts._config import Channel, DeliveryConfig
-from chainsight.alerts._spec import OWNER_ROLES, SEVERITIES
+from chainsight.alerts._spec import SEVERITIES
 from chainsight.alerts._state import Alert, _session, to_alert
 from chainsight.appdb._alert_models import AlertDeliveryAttemptRow, AlertDeliveryRow, AlertEventRow, AlertRow
 from chainsight.appdb._models import AuditRow, utcnow
+from chainsight.model import role_label
 
 EVENT_NAMES = {
     "opened": ("新告警", "New alert"),
@@ -99,7 +100,7 @@ class Message:
         parts = []
         for lg in self.langs(lang):
             zh = lg == "zh"
-            owner = OWNER_ROLES[self.alert.owner_role].get(lg) if self.alert.owner_role in OWNER_ROLES else ""
+            owner = role_label(self.alert.owner_role, lg)
             parts.append(
                 "\n".join(
                     [

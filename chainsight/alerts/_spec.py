@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 
 from chainsight._errors import DefinitionError
-from chainsight.model import Text
+from chainsight.model import OWNER_ROLE_NAMES, ROLES, Text, get_role
 
 RULES_DIR = Path(__file__).with_name("rules")
 
@@ -30,16 +31,21 @@ SEVERITIES: dict[str, Text] = {
 }
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 
-# Who owns an alert: routing sends it to the channels of this role.
-OWNER_ROLES: dict[str, Text] = {
-    "executive": Text("高管", "Executive"),
-    "sales_manager": Text("销售/渠道经理", "Sales / channel manager"),
-    "planner": Text("计划员", "Supply planner"),
-    "warehouse": Text("仓储/质量", "Warehouse / quality"),
-    "procurement": Text("采购", "Procurement"),
-    "production": Text("生产", "Production"),
-    "data_owner": Text("数据负责人", "Data owner"),
-}
+# Who owns an alert (routing sends it to the channels of this role): the roles of the one
+# vocabulary (chainsight.model.ROLES) that may own metrics and alerts, with their labels.
+OWNER_ROLES: Mapping[str, Text] = MappingProxyType({n: ROLES[n].label for n in OWNER_ROLE_NAMES})
+
+
+def owner_role(name: Any) -> str | None:
+    """The current name of owner role ``name`` (a former name answers the current one); None when
+    ``name`` is not an owner role."""
+    if not isinstance(name, str):
+        return None
+    try:
+        return get_role(name, kind="owner").name
+    except DefinitionError:
+        return None
+
 
 # Scope keys an alert may carry (the first five are the metric dimensions used for user scopes).
 SCOPE_KEYS = (
@@ -421,8 +427,8 @@ def parse_rule(raw: Any, file: str) -> Rule:
         raise _fail(
             file, rid, "severity", f"应为 {', '.join(SEVERITIES)}", f"must be one of {', '.join(SEVERITIES)}"
         )
-    owner = raw.get("owner_role")
-    if owner not in OWNER_ROLES:
+    owner = owner_role(raw.get("owner_role"))
+    if owner is None:
         raise _fail(
             file,
             rid,

@@ -7,8 +7,10 @@ import hashlib
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -21,16 +23,15 @@ from chainsight._errors import UserInputError
 from chainsight.appdb import _migrate as migrate
 from chainsight.appdb._models import AuditRow, SessionRow, SettingRow, TokenRow, UserRow, utcnow
 from chainsight.metrics import Scope
+from chainsight.model import ROLES as MODEL_ROLES
+from chainsight.model import SIGN_IN_ROLE_NAMES
 
-ROLES: dict[str, tuple[str, str]] = {
-    "admin": ("管理员", "Administrator"),
-    "executive": ("高管", "Executive"),
-    "planner": ("计划员", "Planner"),
-    "sales_manager": ("区域销售经理", "Sales manager"),
-    "viewer": ("只读用户", "Viewer"),
-}
+# The sign-in roles of the one vocabulary (chainsight.model.ROLES): name -> (zh, en) label.
+ROLES: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {n: (MODEL_ROLES[n].label.zh, MODEL_ROLES[n].label.en) for n in SIGN_IN_ROLE_NAMES}
+)
 # Roles that see everything unless given a narrower scope; the others see nothing until given one.
-WIDE_ROLES = frozenset({"admin", "executive", "planner"})
+WIDE_ROLES = frozenset(n for n in SIGN_IN_ROLE_NAMES if MODEL_ROLES[n].wide)
 MIN_PASSWORD = 10
 SESSION_HOURS = 12
 

@@ -20,7 +20,6 @@ from chainsight._errors import DefinitionError
 from chainsight.metrics._expr import ExprError, names, parse
 from chainsight.metrics._reach import DIMENSIONS, VIEWS
 from chainsight.metrics._spec import (
-    OWNERS,
     Additivity,
     Agg,
     Catalog,
@@ -31,7 +30,7 @@ from chainsight.metrics._spec import (
     Source,
     Unit,
 )
-from chainsight.model import Text
+from chainsight.model import OWNER_ROLE_NAMES, Text, get_role
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 BANDS_FILE = "near_expiry_bands.yaml"
@@ -399,11 +398,15 @@ def _build_one(
         raise fail(name, "description", "说明最多三句话", "at most three sentences")
     unit = _enum(fail, name, "unit", m["unit"], Unit)
     direction = _enum(fail, name, "good_direction", m["good_direction"], Direction)
-    owner = m["owner"]
-    if owner not in OWNERS:
+    try:  # a former name (supply_planner ...) loads as the current one
+        owner = get_role(str(m["owner"]), kind="owner").name
+    except DefinitionError:
         raise fail(
-            name, "owner", f"未知角色 “{owner}”", f"unknown owner role '{owner}'; known: {', '.join(OWNERS)}"
-        )
+            name,
+            "owner",
+            f"未知角色 “{m['owner']}”",
+            f"unknown owner role '{m['owner']}'; known: {', '.join(OWNER_ROLE_NAMES)}",
+        ) from None
 
     def lookup(ref: Any, fieldname: str) -> Metric:
         if not isinstance(ref, str) or ref not in all_names:

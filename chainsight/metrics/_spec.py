@@ -54,19 +54,6 @@ class Grain(StrEnum):
     YEAR = "year"
 
 
-OWNERS: dict[str, Text] = {
-    "ceo": Text("总经理", "CEO / GM"),
-    "sales_director": Text("销售总监", "Sales director"),
-    "channel_director": Text("渠道总监", "Channel director"),
-    "ecommerce_manager": Text("电商负责人", "E-commerce manager"),
-    "supply_planner": Text("计划员", "Supply planner"),
-    "warehouse_quality": Text("仓储与质量", "Warehouse & quality"),
-    "procurement": Text("采购", "Procurement"),
-    "production_manager": Text("生产经理", "Production manager"),
-    "finance": Text("财务", "Finance"),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Source:
     """One entity a metric aggregates: ``agg(measure)`` over rows passing ``filter``.

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from chainsight.metrics._catalog import load_catalog
 from chainsight.metrics._reach import DIMENSIONS, PENDING_ENTITIES
-from chainsight.metrics._spec import OWNERS, Catalog
-from chainsight.model import Text
+from chainsight.metrics._spec import Catalog
+from chainsight.model import Text, role_label
 
 FILES = {"en": "metrics.md", "zh": "metrics.zh-CN.md"}
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
@@ -146,7 +146,7 @@ def render(lang: str, catalog: Catalog | None = None) -> str:
                 f"- **{t['kind']}**: {KINDS[m.kind.value].get(lang)}; **{t['additivity']}**: "
                 f"{ADDITIVITY[m.additivity.value].get(lang)}",
                 f"- **{t['direction']}**: {DIRECTIONS[m.good_direction.value].get(lang)}",
-                f"- **{t['owner']}**: {OWNERS[m.owner].get(lang)}",
+                f"- **{t['owner']}**: {role_label(m.owner, lang)}",
                 f"- **{t['dimensions']}**: {dims}",
             ]
     out += ["", f"## {t['pending']}", "", t["pending_intro"], ""]

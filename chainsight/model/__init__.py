@@ -25,6 +25,7 @@ from chainsight.model._min_life import (
     customer_min_life,
     validate_min_life,
 )
+from chainsight.model._roles import OWNER_ROLE_NAMES, ROLES, SIGN_IN_ROLE_NAMES, Role, get_role, role_label
 from chainsight.model._spec import (
     Column,
     ColumnType,
@@ -55,6 +56,9 @@ __all__ = [
     "ENTITIES",
     "LOAD_ORDER",
     "MIN_LIFE_DEFAULTS",
+    "OWNER_ROLE_NAMES",
+    "ROLES",
+    "SIGN_IN_ROLE_NAMES",
     "Column",
     "ColumnType",
     "DerivedTable",
@@ -62,6 +66,7 @@ __all__ = [
     "EntityKind",
     "ForeignKey",
     "MinLifeDefaults",
+    "Role",
     "RowCheck",
     "StoredColumn",
     "StoredType",
@@ -70,7 +75,9 @@ __all__ = [
     "channel_min_life",
     "customer_min_life",
     "get_entity",
+    "get_role",
     "load_order",
+    "role_label",
     "rollup_table",
     "validate_catalog",
     "validate_derived",

@@ -459,7 +459,8 @@ def test_missing_secret_is_a_clear_failure(appdb: AppDB) -> None:
         (
             {
                 "channels": {"x": {"type": "webhook", "url": "http://a"}},
-                "routes": [{"channels": ["x"], "roles": ["ceo"]}],
+                # not a role at all ("ceo" is one now: the roles are one vocabulary)
+                "routes": [{"channels": ["x"], "roles": ["intern"]}],
             },
             "routes[0].roles",
         ),
