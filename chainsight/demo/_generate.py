@@ -24,7 +24,7 @@ from chainsight.demo._specs import file_specs
 from chainsight.demo._truth import build_truth
 from chainsight.model import LOAD_ORDER
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: promotions.discount_pct renamed discount_rate
 FACT_ENTITIES = (
     "customer_orders",
     "sell_in",

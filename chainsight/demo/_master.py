@@ -578,7 +578,7 @@ def _build_promotions(co: Company) -> None:
                         sku=co.sku_ids[s],
                         start_date=camp.start,
                         end_date=camp.end,
-                        discount_pct=float(pct),
+                        discount_rate=float(pct),
                         province=None,
                         mechanic=f"{camp.name}{mech}",
                     )
@@ -614,7 +614,7 @@ def _build_promotions(co: Company) -> None:
                         sku=co.sku_ids[s],
                         start_date=cal.date(start),
                         end_date=cal.date(end),
-                        discount_pct=pct,
+                        discount_rate=pct,
                         province=co.provinces[prov].name if prov >= 0 else None,
                         mechanic=mech,
                     )
@@ -641,7 +641,7 @@ def _build_promotions(co: Company) -> None:
                     sku=co.sku_ids[s],
                     start_date=d0,
                     end_date=d1,
-                    discount_pct=0.12,
+                    discount_rate=0.12,
                     province=None,
                     mechanic="年货礼盒特价",
                 )

@@ -110,7 +110,7 @@ def file_specs(co: Company, dirty: bool) -> dict[tuple[str, str | None], FileSpe
             "csv",
             sql={"price": "'¥' || format('{:.2f}', {c})", "floor_price": "'¥' || format('{:.2f}', {c})"},
         ),
-        FileSpec("promotions", "promotions.csv", "csv", sql={"discount_pct": PERCENT}),
+        FileSpec("promotions", "promotions.csv", "csv", sql={"discount_rate": PERCENT}),
         FileSpec(
             "targets",
             "targets.xlsx",

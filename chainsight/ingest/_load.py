@@ -21,7 +21,7 @@ import numpy as np
 
 from chainsight._errors import UserInputError
 from chainsight.ingest import _parse
-from chainsight.ingest._mapping import Mapping
+from chainsight.ingest._mapping import Mapping, former_names
 from chainsight.ingest._read import (
     RawFile,
     csv_error,
@@ -31,7 +31,7 @@ from chainsight.ingest._read import (
     read_any,
 )
 from chainsight.ingest._reasons import reason_texts
-from chainsight.model import ColumnType, Entity, get_entity
+from chainsight.model import ColumnType, Entity, Text, get_entity
 from chainsight.warehouse import LOAD_HISTORY, REJECTS, Warehouse, history_table
 
 Progress = Callable[[str, int, int], None]
@@ -60,6 +60,7 @@ class LoadResult:
     rows_rejected: int = 0
     batch_id: str = ""
     encodings: list[str | None] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)  # e.g. a column's former name was used
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -532,26 +533,27 @@ def load_files(
     if isinstance(mapping, str | Path):
         mapping = Mapping.from_yaml(mapping)
     mapping = mapping or Mapping()
-    mapping.validate_for(ent)
+    mapping, notes = mapping.for_entity(ent)
     paths = [Path(f) for f in files]
     if not paths:
         raise UserInputError("没有指定文件", "no files given", entity=entity)
     started = dt.datetime.now()
     batch_id = new_batch_id()
-    result = LoadResult(entity=ent.name, files=[str(p) for p in paths], batch_id=batch_id)
+    result = LoadResult(entity=ent.name, files=[str(p) for p in paths], batch_id=batch_id, notes=notes)
     pipe = _Pipeline(warehouse, ent, batch_id, mapping.formats)
     workdir = make_workdir()
     con = warehouse.duckdb
     restore = _memory_guard(con)
     try:
         with warehouse._lock:
-            expected = expected_headers(list(ent.column_names), mapping)
+            expected = expected_headers([*ent.column_names, *former_names(ent)], mapping)
             for i, p in enumerate(paths):
                 if progress:
                     progress("read", i, len(paths))
                 raw = read_any(con, p, pipe.t(f"raw{i}"), mapping, expected, workdir)
                 pipe.temp_tables.append(raw.table)
                 resolved = mapping.resolve(ent, raw.headers, str(p))
+                result.notes += mapping.header_notes(ent, raw.headers, str(p))
                 pipe.add_part(str(p), raw, resolved, mapping.constants)
                 result.encodings.append(raw.encoding)
             checksum = file_checksum(paths)

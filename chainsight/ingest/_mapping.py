@@ -13,17 +13,29 @@ constants: {channel_id: tmall}                    # fixed values for absent colu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from chainsight._errors import DefinitionError, MissingColumnsError
-from chainsight.model import Entity
+from chainsight.model import Entity, Text
 
 _FORMAT_OK = re.compile(r"^[%A-Za-z0-9 /\-.:年月日时分秒T]+$")
 _KNOWN_KEYS = {"columns", "formats", "sheet", "header_row", "encoding", "constants", "entity", "delimiter"}
+
+
+def former_names(entity: Entity) -> dict[str, str]:
+    """Former column name → current name, for the columns of ``entity`` that were renamed."""
+    return {a: c.name for c in entity.columns for a in c.aliases}
+
+
+def _renamed_note(entity: Entity, old: str, new: str, where_zh: str, where_en: str) -> Text:
+    return Text(
+        f"{where_zh}使用了旧列名 {old},已按 {new} 读取;请改为 {new}({entity.name})",
+        f"{where_en} uses the former column name {old}, read as {new}; please rename it to {new} ({entity.name})",
+    )
 
 
 def normalise_header(name: str) -> str:
@@ -100,6 +112,38 @@ class Mapping:
             source=source,
         )
 
+    def for_entity(self, entity: Entity) -> tuple[Mapping, list[Text]]:
+        """This mapping with a column's former name (``Column.aliases``) replaced by its current one,
+        and a deprecation note per former name used; then validated for ``entity``."""
+        renamed = former_names(entity)
+        used = sorted(
+            {k for part in (self.columns, self.formats, self.constants) for k in part if k in renamed}
+        )
+        out = self
+        if used:
+            out = replace(
+                self,
+                columns={renamed.get(k, k): v for k, v in self.columns.items()},
+                formats={renamed.get(k, k): v for k, v in self.formats.items()},
+                constants={renamed.get(k, k): v for k, v in self.constants.items()},
+            )
+        out.validate_for(entity)
+        return out, [_renamed_note(entity, k, renamed[k], "映射", "the mapping") for k in used]
+
+    def header_notes(self, entity: Entity, headers: list[str], file: str) -> list[Text]:
+        """A deprecation note per header matched by a column's former name (see :meth:`resolve`)."""
+        renamed = former_names(entity)
+        notes = []
+        present = {normalise_header(h) for h in headers}
+        for old, new in renamed.items():
+            if (
+                new not in self.columns
+                and normalise_header(new) not in present
+                and normalise_header(old) in present
+            ):
+                notes.append(_renamed_note(entity, old, new, f"文件 {file} 的列名", f"the header of {file}"))
+        return notes
+
     def validate_for(self, entity: Entity) -> None:
         known = set(entity.column_names)
         for section, names in (
@@ -140,8 +184,10 @@ class Mapping:
                 else:
                     missing_mapped.append(f"{col} ← “{src}”")
                 continue
-            if normalise_header(col) in by_norm:
-                resolved[col] = by_norm[normalise_header(col)]
+            for name in (col, *entity.column(col).aliases):  # then a former name (deprecated)
+                if normalise_header(name) in by_norm:
+                    resolved[col] = by_norm[normalise_header(name)]
+                    break
         missing = [c for c in entity.required_columns if c not in resolved and c not in self.constants]
         if missing or missing_mapped:
             shown = ", ".join(str(h) for h in headers[:30])

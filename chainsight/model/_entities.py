@@ -39,8 +39,10 @@ def col(
     min: float | None = None,
     min_exclusive: bool = False,
     max: float | None = None,
+    fraction: bool = False,
+    aliases: tuple[str, ...] = (),
 ) -> Column:
-    return Column(name, type_, Text(zh, en), required, allowed, min, min_exclusive, max)
+    return Column(name, type_, Text(zh, en), required, allowed, min, min_exclusive, max, fraction, aliases)
 
 
 def fk(column: str, *targets: tuple[str, str]) -> ForeignKey:
@@ -164,6 +166,7 @@ _ENTITIES: tuple[Entity, ...] = (
                 "Minimum remaining shelf life this channel accepts at delivery (0–1)",
                 min=0,
                 max=1,
+                fraction=True,
             ),
         ),
         ("channel_id",),
@@ -204,6 +207,7 @@ _ENTITIES: tuple[Entity, ...] = (
                 "Minimum remaining shelf life this customer accepts at delivery (0–1); empty: the channel's",
                 min=0,
                 max=1,
+                fraction=True,
             ),
         ),
         ("customer_id",),
@@ -364,7 +368,7 @@ _ENTITIES: tuple[Entity, ...] = (
                 min=0,
                 min_exclusive=True,
             ),
-            col("scrap_rate", N, "损耗率(0–1)", "Scrap rate (0–1)", min=0, max=0.99),
+            col("scrap_rate", N, "损耗率(0–1)", "Scrap rate (0–1)", min=0, max=0.99, fraction=True),
         ),
         ("parent_id", "component_id"),
         (fk("parent_id", *ITEM), fk("component_id", ("materials", "material_id"))),
@@ -447,7 +451,17 @@ _ENTITIES: tuple[Entity, ...] = (
             sku(),
             col("start_date", D, "开始日期", "Start date", required=True),
             col("end_date", D, "结束日期", "End date", required=True),
-            col("discount_pct", N, "折扣率(0–1)", "Discount (0–1)", required=True, min=0, max=1),
+            col(
+                "discount_rate",
+                N,
+                "折扣率(0–1,如 0.3 表示七折)",
+                "Discount rate (0–1, e.g. 0.3 for 30% off)",
+                required=True,
+                min=0,
+                max=1,
+                fraction=True,
+                aliases=("discount_pct",),  # its name until it was made to say it holds a fraction
+            ),
             col("province", S, "仅限省份(为空表示全国)", "Province it is limited to (empty: nationwide)"),
             col(
                 "mechanic",

@@ -53,6 +53,11 @@ class Column:
     min: float | None = None  # inclusive lower bound
     min_exclusive: bool = False  # when True, the bound itself is rejected (e.g. shelf_life_days > 0)
     max: float | None = None
+    # holds a share 0–1 (a rate): a value such as 30 is almost surely a percentage written as a number
+    fraction: bool = False
+    # former names, still accepted in mappings and file headers (with a deprecation note) and
+    # renamed in a warehouse made before (when it is opened)
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +158,15 @@ def validate_catalog(entities: dict[str, Entity]) -> None:
                 ColumnType.NUMBER,
             ):
                 fail(ent.name, col.name, "只有数值列可以有范围", "only numeric columns may have a range")
+            if col.fraction and col.type is not ColumnType.NUMBER:
+                fail(ent.name, col.name, "只有数值列可以是比例", "only number columns may hold a fraction")
+            if any(a in names or not _SNAKE.match(a) for a in col.aliases):
+                fail(
+                    ent.name,
+                    col.name,
+                    "旧名必须是 snake_case 且不是现有列名",
+                    "an alias must be snake_case, not a column",
+                )
         if not ent.natural_key:
             fail(ent.name, "natural_key", "必须有业务主键", "a natural key is required")
         for k in ent.natural_key:

@@ -85,6 +85,17 @@ def renamed_columns(entity: Entity) -> list[tuple[str, str]]:
     return [(old, c.name) for c in entity.columns for old in getattr(c, "aliases", ())]
 
 
+def rename_in_rejects(con: DuckDBPyConnection, entity: str, old: str, new: str) -> None:
+    """Rejected rows keep their values by column name (``raw_row``, ``column``): a renamed column is
+    renamed there too, so retrying an old reject finds its value."""
+    con.execute(
+        f"""UPDATE {REJECTS} SET raw_row = replace(raw_row, ?, ?),
+            "column" = CASE WHEN "column" = ? THEN ? ELSE "column" END
+            WHERE entity = ? AND (contains(raw_row, ?) OR "column" = ?)""",
+        [f'"{old}":', f'"{new}":', old, new, entity, f'"{old}":', old],
+    )
+
+
 # ---------------------------------------------------------------------- shapes
 class ColumnShape(Protocol):
     """What :meth:`Warehouse.ensure_table` reads of a column: its name and ``type.sql`` (a DuckDB

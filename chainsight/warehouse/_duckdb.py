@@ -31,6 +31,7 @@ from chainsight.warehouse._base import (
     history_table,
     q,
     register_engine,
+    rename_in_rejects,
     renamed_columns,
 )
 
@@ -147,7 +148,7 @@ class DuckDBWarehouse(Warehouse):
         cols = {
             r[0]
             for r in self.duckdb.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND NOT temporary", [table]
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name <> 'temp'", [table]
             ).fetchall()
         }
         return [(a, b) for a, b in renames if a in cols and b not in cols]
@@ -190,6 +191,8 @@ class DuckDBWarehouse(Warehouse):
                 for table in (entity.name, history_table(entity.name)):
                     for old, new in self._old_names(table, renamed_columns(entity)):
                         con.execute(f"ALTER TABLE {q(table)} RENAME COLUMN {q(old)} TO {q(new)}")
+                        if table == entity.name:
+                            rename_in_rejects(con, entity.name, old, new)
                 con.execute(f"CREATE TABLE IF NOT EXISTS {q(entity.name)} ({cols}, _batch_id VARCHAR)")
                 con.execute(
                     f"CREATE TABLE IF NOT EXISTS {q(history_table(entity.name))} "

@@ -44,10 +44,12 @@ from chainsight._errors import DefinitionError, UserInputError, WarehouseError
 from chainsight.model import DERIVED, ENTITIES
 from chainsight.warehouse._base import (
     META_DDL,
+    REJECTS,
     Warehouse,
     entity_columns_sql,
     history_table,
     register_engine,
+    rename_in_rejects,
     renamed_columns,
 )
 
@@ -757,10 +759,12 @@ class SparkWarehouse(Warehouse):
                             old = [(a, b) for a, b in renamed_columns(entity) if a in have and b not in have]
                             if old:
                                 renames[table] = old
-                self.store.checkout(sorted(renames))
+                self.store.checkout(sorted(renames) + ([REJECTS] if renames and REJECTS in existing else []))
                 for table, pairs in renames.items():
                     for before, after in pairs:
                         con.execute(f"ALTER TABLE {_q(table)} RENAME COLUMN {_q(before)} TO {_q(after)}")
+                        if table in ENTITIES and REJECTS in existing:
+                            rename_in_rejects(con, table, before, after)
                 for ddl in META_DDL:
                     name = ddl.split("IF NOT EXISTS", 1)[1].split("(", 1)[0].strip()
                     if name not in existing:

@@ -34,7 +34,7 @@ REQUIRED_SHAPE = {
     "suppliers": "supplier_id name region_id",
     "supplier_materials": "supplier_id material_id lead_time_days moq unit_price",
     "prices": "channel_id sku valid_from valid_to price floor_price",
-    "promotions": "promo_id channel_id sku start_date end_date discount_pct",
+    "promotions": "promo_id channel_id sku start_date end_date discount_rate",
     "targets": "month region_id channel_id target_amount",
     # Added beyond the list: ordered vs shipped quantities, for fill rate and OTIF.
     "customer_orders": "order_id line_no order_date requested_date customer_id sku ordered_qty shipped_qty",
