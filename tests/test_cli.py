@@ -27,6 +27,7 @@ LOAD_KEYS = [
     "rows_duplicate",
     "rows_rejected",
     "batch_id",
+    "notes",  # deprecation notes, e.g. a column's former name was used ([] when none)
 ]
 
 

@@ -210,13 +210,13 @@ def register(app: typer.Typer) -> None:
                 compare=compare,
                 scope=the_scope,
             )
-        records = table.to_pylist()
+        records = table.to_dicts()
         if fmt == "json":
             print_json(records)
         elif fmt == "csv":
-            _write_csv(records, table.column_names)
+            _write_csv(records, table.columns)
         else:
-            _print_query_table(records, table.column_names, language, grain.value if grain else None)
+            _print_query_table(records, table.columns, language, grain.value if grain else None)
 
     @command(app, "explain")
     def explain_cmd(

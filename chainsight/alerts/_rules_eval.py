@@ -507,7 +507,7 @@ def eval_sales_behind_target(ctx: Context, rule: Rule) -> list[Finding]:
         m = end.month - 2
         start = dt.date(end.year + (m - 1) // 12, (m - 1) % 12 + 1, 1)
     where = {} if p["channel_kind"] == "all" else {"channel_kind": p["channel_kind"]}
-    t = _user(
+    df: pl.DataFrame = _user(
         lambda: query(
             ctx.wh,
             "net_sales,target_amount",
@@ -518,8 +518,6 @@ def eval_sales_behind_target(ctx: Context, rule: Rule) -> list[Finding]:
             scope=Scope.all(),
         )
     )
-    df = pl.from_arrow(t)
-    assert isinstance(df, pl.DataFrame)
     df = df.filter(pl.col("province").is_not_null(), pl.col("target_amount").fill_null(0) > 0)
     if df.is_empty():
         raise NotEvaluable("该期间没有销售目标", "no sales targets in the period")
@@ -535,9 +533,7 @@ def eval_sales_behind_target(ctx: Context, rule: Rule) -> list[Finding]:
         where=where,
         scope=Scope.all(),
     )
-    lm = pl.from_arrow(last_month)
-    assert isinstance(lm, pl.DataFrame)
-    lm = lm.rename({"target_amount": "_last"})
+    lm = last_month.rename({"target_amount": "_last"})
     df = df.join(lm, on="province", how="left").with_columns(
         target_amount=pl.col("target_amount") - pl.col("_last").fill_null(0.0) * (1 - frac)
     )

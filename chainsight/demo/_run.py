@@ -9,8 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
+import polars as pl
 
 from chainsight.demo._generate import GENERATOR_VERSION, Manifest, generate
 from chainsight.demo._scale import get_scale
@@ -129,9 +128,8 @@ def _compare_rejects(wh: Warehouse, manifest: Manifest) -> dict[str, Any]:
     }
     files = {e.file for e in manifest.files}
     entities = sorted({e.entity for e in manifest.files})
-    open_rejects = wh.rejects(status="open").select(["entity", "file", "row_number", "reason_code"])
-    mine = open_rejects.filter(pc.is_in(open_rejects["entity"], value_set=pa.array(entities, pa.string())))
-    found_rows = {tuple(r.values()) for r in mine.to_pylist()}
+    open_rejects = wh.rejects(status="open").select("entity", "file", "row_number", "reason_code")
+    found_rows = set(open_rejects.filter(pl.col("entity").is_in(entities)).unique().iter_rows())
     # the loader may record the file as given (a path); compare by file name
     found = {
         (str(e), Path(str(f)).name, int(r), str(c)) for e, f, r, c in found_rows if Path(str(f)).name in files

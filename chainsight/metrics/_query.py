@@ -9,6 +9,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import polars as pl
 import pyarrow as pa
 
 from chainsight._errors import UserInputError
@@ -282,8 +283,9 @@ def query(
     where: Mapping[str, str | Iterable[str]] | None = None,
     compare: str | Compare | None = None,
     catalog: Catalog | None = None,
-) -> pa.Table:
-    """Compute metrics by dimensions and period; one row per group.
+) -> pl.DataFrame:
+    """Compute metrics by dimensions and period; one row per group, as a Polars frame (the one frame
+    type of Chainsight's public functions; ``.to_arrow()`` gives Arrow without a copy).
 
     ``scope`` is required (deny by default): ``Scope.all()`` sees everything. ``where``
     maps a dimension to a value or values. ``compare`` adds ``<metric>_prior``,
@@ -295,13 +297,15 @@ def query(
     >>> from chainsight.metrics import Scope, query
     >>> wh = Warehouse.open(":memory:")
     >>> t = query(wh, "net_sales,sales_qty", by="channel_kind", grain="month", scope=Scope.all())
-    >>> t.column_names
+    >>> t.columns
     ['period', 'channel_kind', 'net_sales', 'sales_qty']
     """
     builtin = catalog is None or catalog is load_catalog()
     cat = catalog or load_catalog()
     frame = _frame(cat, metrics, by, grain, start, end, where, scope)
-    return _run(wh, cat, frame, _compare(compare), cacheable=builtin)
+    out = pl.from_arrow(_run(wh, cat, frame, _compare(compare), cacheable=builtin))
+    assert isinstance(out, pl.DataFrame)
+    return out
 
 
 def _run(wh: Warehouse, cat: Catalog, frame: Frame, cmp: Compare | None, *, cacheable: bool) -> pa.Table:

@@ -42,7 +42,7 @@ def parse_week(text: str) -> tuple[dt.date, dt.date]:
 
 
 def _one(table: Any) -> dict[str, Any]:
-    rows = table.to_pylist()
+    rows = table.to_dicts()
     return rows[0] if rows else {}
 
 
@@ -138,13 +138,13 @@ def weekly_data(
 
     # 13 weeks of sales with the same weeks a year earlier
     first = monday - dt.timedelta(weeks=12)
-    trend_rows = q("net_sales", grain="week", start=first, end=sunday, compare="yoy").to_pylist()
+    trend_rows = q("net_sales", grain="week", start=first, end=sunday, compare="yoy").to_dicts()
     trend = [
         {"period": r["period"], "net_sales": r.get("net_sales"), "last_year": r.get("net_sales_prior")}
         for r in trend_rows
     ]
     # channel mix of the week, with the week before
-    ch_rows = q("net_sales", by="channel", grain="week", start=monday, end=sunday, compare="pop").to_pylist()
+    ch_rows = q("net_sales", by="channel", grain="week", start=monday, end=sunday, compare="pop").to_dicts()
     total = sum(r["net_sales"] or 0 for r in ch_rows) or None
     names = {
         r["channel_id"]: r["name"]
@@ -167,9 +167,9 @@ def weekly_data(
     # month-to-date attainment by province
     reg_sales = {
         r["province"]: r["net_sales"]
-        for r in q("net_sales", by="province", start=month_start, end=sunday).to_pylist()
+        for r in q("net_sales", by="province", start=month_start, end=sunday).to_dicts()
     }
-    reg_target = q("target_amount", by="province", start=month_start, end=_month_end(sunday)).to_pylist()
+    reg_target = q("target_amount", by="province", start=month_start, end=_month_end(sunday)).to_dicts()
     regions = sorted(
         (
             {
@@ -189,11 +189,11 @@ def weekly_data(
         grain="month",
         start=(month_start - dt.timedelta(days=160)).replace(day=1),
         end=sunday,
-    ).to_pylist()
+    ).to_dicts()
     by_category = sorted(
         q(
             "inventory_value,near_expiry_value,near_expiry_share", by="category", start=snap_from, end=sunday
-        ).to_pylist(),
+        ).to_dicts(),
         key=lambda r: -(r.get("near_expiry_value") or 0),
     )
     for r in by_category:  # as for the totals: a category's stock with no near-expiry rows holds none of it

@@ -169,6 +169,12 @@ def _sql_type(column: Any) -> str:
     return str(getattr(kind, "sql", kind))
 
 
+def _polars(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
 def _arrow(rows: Rows) -> pa.Table:
     return rows.to_arrow() if isinstance(rows, pl.DataFrame) else rows
 
@@ -301,20 +307,20 @@ class Warehouse:
         checksum: str | None = None,
         outcome: str | None = None,
         limit: int | None = None,
-    ) -> pa.Table:
-        """The load history, newest first, as a ``pyarrow.Table`` with :data:`LOAD_HISTORY_COLUMNS`
-        (``files`` and ``mapping`` are JSON text); ``outcome`` is ``loaded`` or ``retried``."""
+    ) -> pl.DataFrame:
+        """The load history, newest first, with :data:`LOAD_HISTORY_COLUMNS` (``files`` and ``mapping``
+        are JSON text); ``outcome`` is ``loaded`` or ``retried``."""
         clauses, params = _where({"entity": entity, "checksum": checksum, "outcome": outcome})
         cols = ", ".join(LOAD_HISTORY_COLUMNS)
         sql = f"SELECT {cols} FROM {LOAD_HISTORY} {clauses} ORDER BY finished_at DESC, batch_id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return self._bookkeeping(sql, params)
+        return _polars(self._bookkeeping(sql, params))
 
     def latest_load(self, checksum: str, entity: str) -> str | None:
         """The batch id of the latest load of content ``checksum`` as ``entity`` (None: never loaded)."""
         rows = self.load_history(entity=entity, checksum=checksum, outcome="loaded", limit=1)
-        return str(rows["batch_id"][0].as_py()) if rows.num_rows else None
+        return str(rows["batch_id"][0]) if rows.height else None
 
     def last_load_at(self) -> dt.datetime | None:
         """When the latest load or retry of any entity finished (None: nothing loaded yet)."""
@@ -341,7 +347,7 @@ class Warehouse:
         status: str | None = "open",
         batch_id: str | None = None,
         limit: int | None = None,
-    ) -> pa.Table:
+    ) -> pl.DataFrame:
         """Rejected rows (one record per problem) with :data:`REJECT_COLUMNS`, newest first;
         ``status`` is ``open`` (default), ``retried``, ``resolved`` or None for all."""
         clauses, params = _where({"entity": entity, "status": status, "batch_id": batch_id})
@@ -349,7 +355,7 @@ class Warehouse:
         sql = f"SELECT {cols} FROM {REJECTS} {clauses} ORDER BY created_at DESC, entity, file, row_number"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return self._bookkeeping(sql, params)
+        return _polars(self._bookkeeping(sql, params))
 
     def reject_counts(self, *, status: str | None = "open") -> dict[str, int]:
         """Per entity: rejected rows (a row with several problems counts once)."""

@@ -148,7 +148,8 @@ class DuckDBWarehouse(Warehouse):
         cols = {
             r[0]
             for r in self.duckdb.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name <> 'temp'", [table]
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name <> 'temp'",
+                [table],
             ).fetchall()
         }
         return [(a, b) for a, b in renames if a in cols and b not in cols]

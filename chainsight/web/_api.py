@@ -99,13 +99,13 @@ def run_query(
         compare=compare,
         scope=user.scope,
     )
-    rows = table.slice(0, limit).to_pylist()
+    rows = table.slice(0, limit).to_dicts()
     return clean(
         {
-            "columns": table.column_names,
+            "columns": table.columns,
             "rows": rows,
-            "row_count": table.num_rows,
-            "truncated": table.num_rows > limit,
+            "row_count": table.height,
+            "truncated": table.height > limit,
             "scope": scope_to_dict(user.scope),
         }
     )

@@ -76,7 +76,7 @@ class Views:
         names = metrics if isinstance(metrics, str) else ",".join(metrics)
         key = ("q", names, scope.key, _freeze(kw))
         return self.cache.get_or(  # type: ignore[no-any-return]
-            key, lambda: self.query(names, scope=scope, **kw).to_pylist()
+            key, lambda: self.query(names, scope=scope, **kw).to_dicts()
         )
 
     def query(self, metrics: str, *, scope: Scope, **kw: Any) -> Any:

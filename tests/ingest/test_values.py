@@ -51,7 +51,8 @@ def test_percentages_become_fractions(master, ingest_dir, query):
     load_files(master, "promotions", [ingest_dir / "promotions_dirty.csv"])
 
     assert query(
-        master, "SELECT promo_id, channel_id, start_date, end_date, discount_rate FROM promotions ORDER BY ALL"
+        master,
+        "SELECT promo_id, channel_id, start_date, end_date, discount_rate FROM promotions ORDER BY ALL",
     ) == [
         ("P1111", "tmall", D(2024, 11, 1), D(2024, 11, 11), 0.125),  # １２．５％
         ("P618", "jd", D(2024, 6, 1), D(2024, 6, 18), 0.15),  # 0.15, 2024年6月1日

@@ -12,7 +12,7 @@ from chainsight.warehouse import Warehouse
 
 
 def _by_period(wh: Warehouse, **kw: object) -> list[dict[str, object]]:
-    return query(wh, scope=Scope.all(), **kw).to_pylist()  # type: ignore[arg-type]
+    return query(wh, scope=Scope.all(), **kw).to_dicts()  # type: ignore[arg-type]
 
 
 def test_previous_period_by_month(wh: Warehouse) -> None:

@@ -22,7 +22,7 @@ def test_metric_sql_compiled_for_spark_runs_on_the_spark_warehouse(spark_wh: War
     rows = spark_wh.spark.sql(sql).collect()
     assert [r["net_sales"] for r in rows] == [pytest.approx(414.0)]
     got = query(spark_wh, "net_sales", start="2025-06-01", end="2025-06-30", scope=Scope.all())
-    assert got.to_pylist() == [{"net_sales": pytest.approx(414.0)}]
+    assert got.to_dicts() == [{"net_sales": pytest.approx(414.0)}]
 
 
 def test_scans_read_parquet_with_the_date_filter_pushed_down(spark_wh: SparkWarehouse) -> None:

@@ -65,9 +65,9 @@ def _same(a: list[dict], b: list[dict]) -> None:
 
 def _both(wh: Warehouse, scope: Scope, q: dict) -> tuple[list[dict], list[dict]]:
     rollups_enabled(False)
-    base = query(wh, scope=scope, **q).to_pylist()
+    base = query(wh, scope=scope, **q).to_dicts()
     rollups_enabled(True)
-    return base, query(wh, scope=scope, **q).to_pylist()
+    return base, query(wh, scope=scope, **q).to_dicts()
 
 
 def _tables_read(wh: Warehouse, scope: Scope, q: dict) -> set[str]:
@@ -126,19 +126,19 @@ def test_cockpit_reads_rollups_not_fact_tables(rolled: Warehouse) -> None:
 
 def test_stale_rollups_are_not_read_and_refresh_is_idempotent(rolled: Warehouse) -> None:
     q = dict(metrics="net_sales", grain="month", start="2025-06-01", end="2025-06-30")
-    before = query(rolled, scope=Scope.all(), **q).to_pylist()[0]["net_sales"]
+    before = query(rolled, scope=Scope.all(), **q).to_dicts()[0]["net_sales"]
     rolled.duckdb.execute(
         "INSERT INTO sell_in (doc_id, line_no, date, customer_id, sku, qty, gross_amount, discount_amount, "
         "net_amount, site_id) VALUES ('D9', 1, DATE '2025-06-25', 'C1', 'A', 1, 1000, 0, 1000, 'P1')"
     )
     # the rollup no longer matches its table: the answer comes from the base table
-    assert query(rolled, scope=Scope.all(), **q).to_pylist()[0]["net_sales"] == pytest.approx(before + 1000)
+    assert query(rolled, scope=Scope.all(), **q).to_dicts()[0]["net_sales"] == pytest.approx(before + 1000)
     assert "sell_in" in _tables_read(rolled, Scope.all(), q)
     report = refresh_rollups(rolled)
     actions = {r["table"]: r["action"] for r in report.rollups}
     assert actions["_cs_rollup_sell_in_month"] == "built" and actions["_cs_rollup_inventory_month"] == "fresh"
     assert "sell_in" not in _tables_read(rolled, Scope.all(), q)
-    assert query(rolled, scope=Scope.all(), **q).to_pylist()[0]["net_sales"] == pytest.approx(before + 1000)
+    assert query(rolled, scope=Scope.all(), **q).to_dicts()[0]["net_sales"] == pytest.approx(before + 1000)
     assert {r["action"] for r in refresh_rollups(rolled).rollups} == {"fresh"}
 
 

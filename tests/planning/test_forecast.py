@@ -110,7 +110,7 @@ def test_stored_forecast_feeds_the_forecast_accuracy_metrics(tmp_path) -> None:
     res = forecast(wh, "sku,channel", "month", 2, dt.date(2026, 3, 31))
     runs = wh.duckdb.execute("select version, as_of from forecast_runs").fetchall()
     assert runs == [(res.version, dt.date(2026, 3, 31))]
-    t = query(wh, "forecast_wape", scope=Scope.all()).to_pylist()
+    t = query(wh, "forecast_wape", scope=Scope.all()).to_dicts()
     wh.close()
     assert 0 < t[0]["forecast_wape"] < 1
 

@@ -93,8 +93,8 @@ def test_pdf_renders_non_blank_pages_holding_the_numbers(
     text = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
     text = " ".join(text.split())
     mon, sun = parse_week(WEEK)
-    cur = query(demo_wh, "net_sales,online_share", scope=Scope.all(), start=mon, end=sun).to_pylist()[0]
-    mtd = query(demo_wh, "net_sales", scope=Scope.all(), start=sun.replace(day=1), end=sun).to_pylist()[0]
+    cur = query(demo_wh, "net_sales,online_share", scope=Scope.all(), start=mon, end=sun).to_dicts()[0]
+    mtd = query(demo_wh, "net_sales", scope=Scope.all(), start=sun.replace(day=1), end=sun).to_dicts()[0]
     target = query(
         demo_wh,
         "target_amount",
@@ -102,10 +102,10 @@ def test_pdf_renders_non_blank_pages_holding_the_numbers(
         grain="month",
         start=sun.replace(day=1),
         end=dt.date(2025, 11, 30),
-    ).to_pylist()[0]
+    ).to_dicts()[0]
     stock = query(
         demo_wh, "inventory_value,near_expiry_value", scope=Scope.all(), start=sun - dt.timedelta(62), end=sun
-    ).to_pylist()[0]
+    ).to_dicts()[0]
 
     def fmt_value(value: float, unit: Unit, lang: str) -> str:  # the page's compact figures
         return format_value(value, unit, lang, compact=True)
@@ -143,7 +143,7 @@ def test_a_scoped_report_shows_only_its_region(demo_wh: Warehouse) -> None:
     data = weekly_data(demo_wh, WEEK, scope=scope)
     zj = query(
         demo_wh, "net_sales", scope=Scope.all(), where={"province": "浙江省"}, start=mon, end=sun
-    ).to_pylist()
+    ).to_dicts()
     assert data["kpis"]["net_sales"]["value"] == pytest.approx(zj[0]["net_sales"])
     assert [r["province"] for r in data["regions"]] == ["浙江省"]
     assert "范围：浙江省" in render_html(data, "zh")  # Chinese punctuation (was "范围: 浙江省")

@@ -104,10 +104,10 @@ def test_bookkeeping_readers_match_the_tables(any_wh: Warehouse, fixtures_dir: P
     first = load_files(wh, "channels", [src / "master" / "channels.csv"])
     second = load_files(wh, "regions", [src / "master" / "regions.csv"])
     history = wh.load_history()
-    assert tuple(history.column_names) == LOAD_HISTORY_COLUMNS
-    assert history["batch_id"].to_pylist() == [second.batch_id, first.batch_id]  # newest first
-    assert wh.load_history(entity="channels", limit=5)["batch_id"].to_pylist() == [first.batch_id]
-    checksum = history["checksum"][1].as_py()
+    assert tuple(history.columns) == LOAD_HISTORY_COLUMNS
+    assert history["batch_id"].to_list() == [second.batch_id, first.batch_id]  # newest first
+    assert wh.load_history(entity="channels", limit=5)["batch_id"].to_list() == [first.batch_id]
+    checksum = history["checksum"][1]
     assert wh.latest_load(checksum, "channels") == first.batch_id
     assert wh.latest_load(checksum, "regions") is None
     assert wh.latest_load("0" * 64, "channels") is None
@@ -121,15 +121,15 @@ def test_bookkeeping_readers_match_the_tables(any_wh: Warehouse, fixtures_dir: P
     dirty = load_files(wh, "promotions", [src / "promotions_dirty.csv"])
     assert dirty.rows_rejected > 0
     rejects = wh.rejects(entity="promotions")
-    assert tuple(rejects.column_names) == REJECT_COLUMNS
+    assert tuple(rejects.columns) == REJECT_COLUMNS
     expected = con.execute(
         "SELECT count(*), count(DISTINCT (batch_id, file, row_number)) FROM _cs_rejects "
         "WHERE entity = 'promotions' AND status = 'open'"
     ).fetchone()
-    assert rejects.num_rows == expected[0]
+    assert rejects.height == expected[0]
     assert wh.reject_counts() == {"promotions": expected[1]}
-    assert wh.rejects(entity="promotions", limit=1).num_rows == 1
-    assert wh.rejects(status="resolved").num_rows == 0
+    assert wh.rejects(entity="promotions", limit=1).height == 1
+    assert wh.rejects(status="resolved").is_empty()
 
 
 def test_ensure_table_creates_then_adds_missing_columns(any_wh: Warehouse) -> None:

@@ -80,7 +80,7 @@ def test_cockpit_in_chinese_explains_figures_and_switches_to_english(
     start, end = app.state.services.views.current_month()
     direct = query(demo_warehouse, "net_sales", grain="month", start=start, end=end, scope=Scope.all())
     tile = page.locator(".kpi[data-metric=net_sales]")
-    assert float(tile.get_attribute("data-value")) == direct.to_pylist()[0]["net_sales"]
+    assert float(tile.get_attribute("data-value")) == direct.to_dicts()[0]["net_sales"]
     assert "万" in tile.locator(".kpi-value").inner_text()
 
     # hovering a figure shows its plain-language explanation

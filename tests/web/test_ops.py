@@ -33,7 +33,7 @@ def test_procurement_and_production_figures_equal_scoped_queries(
         ("/production", ["plan_attainment", "production_qty"]),
     ):
         html = c.get(page).text
-        direct = query(demo_warehouse, metrics, grain="month", start=start, end=end, scope=scope).to_pylist()
+        direct = query(demo_warehouse, metrics, grain="month", start=start, end=end, scope=scope).to_dicts()
         for m in metrics:
             want = direct[0][m] if direct else None
             got = _tile_value(html, m)
@@ -41,7 +41,7 @@ def test_procurement_and_production_figures_equal_scoped_queries(
     # the supplier chart of the API is the scoped metric by supplier
     body = c.get("/api/procurement").json()
     chart = body["otif_by_supplier"]
-    direct = query(demo_warehouse, "po_otif", by="supplier", start=start, end=end, scope=scope).to_pylist()
+    direct = query(demo_warehouse, "po_otif", by="supplier", start=start, end=end, scope=scope).to_dicts()
     expected = {r["supplier"]: r["po_otif"] for r in direct if r["po_otif"] is not None}
     assert dict(zip(chart["categories"], chart["values"], strict=True)) == pytest.approx(expected)
     # readers see supplier names from master data; the codes stay the drill-down keys
@@ -247,7 +247,7 @@ def test_inventory_drills_from_category_to_sku(app, login, demo_warehouse) -> No
         end=end,
         where={"category": category},
         scope=Scope.all(),
-    ).to_pylist()
+    ).to_dicts()
     expected = {r["sku"]: r["near_expiry_value"] for r in direct if r["near_expiry_value"] is not None}
     assert dict(zip(body["categories"], body["values"], strict=True)) == pytest.approx(expected)
     assert sum(body["values"]) == pytest.approx(top["values"][0])

@@ -24,9 +24,9 @@ def test_sales_manager_api_query_sees_only_their_province(app, login, demo_wareh
     assert {r["province"] for r in body["rows"]} == {PROVINCE}
     direct = query(
         demo_warehouse, "net_sales", by="province", start=start, end=end, scope=Scope.of(province=PROVINCE)
-    ).to_pylist()
+    ).to_dicts()
     assert body["rows"][0]["net_sales"] == direct[0]["net_sales"]
-    everyone = query(demo_warehouse, "net_sales", start=start, end=end, scope=Scope.all()).to_pylist()
+    everyone = query(demo_warehouse, "net_sales", start=start, end=end, scope=Scope.all()).to_dicts()
     assert body["rows"][0]["net_sales"] < everyone[0]["net_sales"]
     # asking for another province gives nothing, not that province's numbers
     other = c.get(
@@ -41,7 +41,7 @@ def test_sales_manager_cockpit_figures_equal_a_scoped_query(app, login, demo_war
     shown = float(re.search(r'data-metric="net_sales" data-value="([^"]+)"', html).group(1))
     direct = query(
         demo_warehouse, "net_sales", grain="month", start=start, end=end, scope=Scope.of(province=PROVINCE)
-    ).to_pylist()[0]["net_sales"]
+    ).to_dicts()[0]["net_sales"]
     assert shown == direct
     cockpit = login(app, "zj").get("/api/cockpit").json()
     assert cockpit["charts"]["by_province"]["categories"] == [PROVINCE]
@@ -69,7 +69,7 @@ def test_admin_cockpit_figures_equal_unscoped_queries_with_comparisons(app, logi
     for cmp in ("pop", "yoy"):
         direct = query(
             demo_warehouse, names, grain="month", start=start, end=end, compare=cmp, scope=Scope.all()
-        ).to_pylist()[0]
+        ).to_dicts()[0]
         for n in names:
             assert tiles[n]["value"] == direct[n]
     assert tiles["net_sales"]["yoy"]["text"] == f"{direct['net_sales_change_pct'] * 100:+.1f}%"

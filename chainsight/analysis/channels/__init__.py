@@ -18,6 +18,7 @@ from chainsight.analysis.channels._mix import ChannelMix, channel_mix
 from chainsight.analysis.channels._price import PriceConflicts, price_conflicts
 from chainsight.analysis.channels._relation import Relation, channel_relation
 from chainsight.analysis.channels._text import Finding
+from chainsight.warehouse import Warehouse
 
 __all__ = [
     "VERDICTS",
@@ -39,12 +40,9 @@ __all__ = [
 ]
 
 
-def channel_findings(wh: object) -> list[Finding]:
+def channel_findings(wh: Warehouse) -> list[Finding]:
     """Every channel finding (price conflicts first, then cannibalisation/halo, relation, mix, assortment,
     reach), in zh and en with the numbers behind them — what the web app's channel page lists."""
-    from chainsight.warehouse import Warehouse
-
-    assert isinstance(wh, Warehouse)
     out: list[Finding] = []
     out += price_conflicts(wh).findings
     out += cross_channel_effects(wh).findings

@@ -53,8 +53,7 @@ def channel_mix(
     >>> m.growth.filter(pl.col("dimension") == "channel")  # doctest: +SKIP
     """
     scope = scope or Scope.all()
-    mix = pl.from_arrow(query(wh, ["net_sales"], by=["channel_kind", "channel"], grain=grain, scope=scope))
-    assert isinstance(mix, pl.DataFrame)
+    mix = query(wh, ["net_sales"], by=["channel_kind", "channel"], grain=grain, scope=scope)
     if mix.is_empty():
         return ChannelMix(mix, pl.DataFrame(), (dt.date.min, dt.date.min), (dt.date.min, dt.date.min), None)
     mix = mix.with_columns(share=pl.col("net_sales") / pl.col("net_sales").sum().over("period")).sort(
@@ -107,8 +106,7 @@ def _last_day(wh: Warehouse) -> dt.date:
 
 
 def _by(wh: Warehouse, dim: str, period: tuple[dt.date, dt.date], scope: Scope) -> pl.DataFrame:
-    t = pl.from_arrow(query(wh, ["net_sales"], by=[dim], start=period[0], end=period[1], scope=scope))
-    assert isinstance(t, pl.DataFrame)
+    t = query(wh, ["net_sales"], by=[dim], start=period[0], end=period[1], scope=scope)
     return t.rename({dim: "member"}).select(pl.col("member").cast(pl.String), "net_sales")
 
 
