@@ -51,8 +51,8 @@ def register(app: typer.Typer) -> None:
         lang: LangOption = None,
     ) -> None:
         """The database's revision, the newest one this Chainsight knows, and what is pending."""
-        from chainsight.appdb import _migrate as m
-        from chainsight.appdb._store import make_engine, safe_url
+        from chainsight.appdb import make_engine, safe_url
+        from chainsight.appdb import migrate as m
 
         url = _url(appdb, warehouse)
         engine = make_engine(url)
@@ -98,8 +98,8 @@ def register(app: typer.Typer) -> None:
         appdb: AppDbOption = None,
     ) -> None:
         """Apply pending migrations (a SQLite file is first backed up beside itself)."""
-        from chainsight.appdb import _migrate as m
-        from chainsight.appdb._store import make_engine
+        from chainsight.appdb import make_engine
+        from chainsight.appdb import migrate as m
 
         engine = make_engine(_url(appdb, warehouse))
         try:
@@ -122,8 +122,8 @@ def register(app: typer.Typer) -> None:
         appdb: AppDbOption = None,
     ) -> None:
         """Undo migrations down to a revision (a SQLite file is first backed up beside itself)."""
-        from chainsight.appdb import _migrate as m
-        from chainsight.appdb._store import make_engine
+        from chainsight.appdb import make_engine
+        from chainsight.appdb import migrate as m
 
         engine = make_engine(_url(appdb, warehouse))
         try:
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
         from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
 
-        from chainsight.appdb import _migrate as m
+        from chainsight.appdb import migrate as m
 
         with tempfile.TemporaryDirectory() as tmp:
             engine = create_engine(f"sqlite:///{tmp}/check.sqlite", poolclass=NullPool)
@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """For developers: write a new migration from the difference between models and head."""
-        from chainsight.appdb import _migrate as m
+        from chainsight.appdb import migrate as m
 
         path = m.make_revision(message, autogenerate=not empty)
         console.print(f"✓ wrote {path} — review it, then commit it with the model change", highlight=False)

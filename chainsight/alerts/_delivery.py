@@ -35,8 +35,14 @@ from chainsight._errors import ChainsightError, UserInputError
 from chainsight.alerts._config import Channel, DeliveryConfig
 from chainsight.alerts._spec import SEVERITIES
 from chainsight.alerts._state import Alert, _session, to_alert
-from chainsight.appdb._alert_models import AlertDeliveryAttemptRow, AlertDeliveryRow, AlertEventRow, AlertRow
-from chainsight.appdb._models import AuditRow, utcnow
+from chainsight.appdb import (
+    AlertDeliveryAttemptRow,
+    AlertDeliveryRow,
+    AlertEventRow,
+    AlertRow,
+    AuditRow,
+    utcnow,
+)
 from chainsight.model import role_label
 
 EVENT_NAMES = {

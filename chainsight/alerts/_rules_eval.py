@@ -256,8 +256,10 @@ def eval_near_expiry_value(ctx: Context, rule: Rule) -> list[Finding]:
 def eval_stockout_risk(ctx: Context, rule: Rule) -> list[Finding]:
     """Finished goods at sites of ``site_types`` whose FEFO projection runs out within the lead time —
     and those already out: demand at the site (the same run-rate the projection uses) and no usable stock."""
-    from chainsight.analysis import load_policy
-    from chainsight.analysis._demand import finished_goods_demand  # the projection's own demand definition
+    from chainsight.analysis import (
+        finished_goods_demand,  # the projection's own demand definition
+        load_policy,
+    )
 
     rep = _expiry_report(ctx)
     p = rule.params

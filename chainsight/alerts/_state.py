@@ -28,9 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chainsight._errors import Conflict, NotFound, UserInputError
 from chainsight.alerts._rules_eval import Context, Finding, NotEvaluable, findings_for
 from chainsight.alerts._spec import SEVERITY_RANK, Rule, RuleSet, load_rules
-from chainsight.appdb import AppDB
-from chainsight.appdb._alert_models import AlertEventRow, AlertRow
-from chainsight.appdb._models import AuditRow, utcnow
+from chainsight.appdb import AlertEventRow, AlertRow, AppDB, AuditRow, utcnow
 from chainsight.metrics import Scope
 from chainsight.warehouse import Warehouse
 
@@ -272,7 +270,7 @@ def evaluate(
     >>> result = evaluate(wh, appdb, as_of="2026-10-31")  # doctest: +SKIP
     >>> result.opened, result.resolved  # doctest: +SKIP
     """
-    from chainsight.analysis._common import to_date
+    from chainsight.analysis import to_date
 
     ruleset = _rules(rules)
     day = to_date(as_of)

@@ -7,6 +7,8 @@ Each analysis is a Python function returning Polars tables; the CLI and the web 
 >>> report.actions.select("rank", "lot_id", "action", "value_saved").head(3)  # doctest: +SKIP
 """
 
+from chainsight.analysis._common import to_date
+from chainsight.analysis._demand import finished_goods_demand
 from chainsight.analysis._expiry import (
     ExpiryReport,
     Projection,
@@ -64,6 +66,7 @@ __all__ = [
     "expiry_actions",
     "expiry_report",
     "fefo_projection",
+    "finished_goods_demand",
     "flow",
     "load_policy",
     "lot_customers",
@@ -76,5 +79,6 @@ __all__ = [
     "project_lots",
     "sell_through",
     "supplier_performance",
+    "to_date",
     "trace",
 ]

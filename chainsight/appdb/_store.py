@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from chainsight._errors import UserInputError
-from chainsight.appdb import _migrate as migrate
+from chainsight.appdb import migrate
 from chainsight.appdb._models import AuditRow, SessionRow, SettingRow, TokenRow, UserRow, utcnow
 from chainsight.metrics import Scope
 from chainsight.model import ROLES as MODEL_ROLES

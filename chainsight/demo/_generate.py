@@ -119,7 +119,8 @@ def generate(
     The same ``scale`` and ``seed`` always produce byte-identical files. ``signals=False`` writes a
     company without the planted business problems, ``dirty=False`` one without the planted bad rows.
 
-    >>> m = generate("/tmp/chainsight-demo", scale="tiny", seed=0)  # doctest: +SKIP
+    >>> import tempfile
+    >>> m = generate(tempfile.mkdtemp(), scale="tiny", seed=0)
     >>> m.files[0].entity
     'regions'
     """

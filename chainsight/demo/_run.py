@@ -60,7 +60,8 @@ def run(
     Returns a summary: per entity the loader's counts, the totals, and whether exactly the planted dirty rows
     were rejected with the planted reasons.
 
-    >>> summary = run("/tmp/demo", "/tmp/demo.duckdb", scale="tiny")  # doctest: +SKIP
+    >>> import tempfile
+    >>> summary = run(tempfile.mkdtemp(), ":memory:", scale="tiny")
     >>> summary["rejects"]["match"]
     True
     """

@@ -13,6 +13,7 @@ from chainsight.metrics._periods import period_end
 from chainsight.metrics._query import Compare, compile_sql, query
 from chainsight.metrics._reach import DIMENSIONS, PENDING_ENTITIES
 from chainsight.metrics._rollup import (
+    ROLLUP_META,
     ROLLUPS,
     RollupReport,
     RollupSpec,
@@ -43,6 +44,7 @@ __all__ = [
     "PENDING_ENTITIES",
     "PERIOD",
     "ROLLUPS",
+    "ROLLUP_META",
     "Additivity",
     "Agg",
     "Catalog",

@@ -13,9 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from chainsight.appdb import AppDB
-from chainsight.appdb._models import utcnow
-from chainsight.appdb._pipeline_models import PipelineRunRow, PipelineStepRow
+from chainsight.appdb import AppDB, PipelineRunRow, PipelineStepRow, utcnow
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,6 @@ today and what would unlock more, and the organisational checklist (sponsor, dat
 False
 """
 
-from __future__ import annotations
-
-import datetime as dt
-from typing import Any
-
-from chainsight.appdb import AppDB
 from chainsight.readiness._check import (
     DECISIONS,
     DOMAINS,
@@ -24,15 +18,7 @@ from chainsight.readiness._check import (
     metric_entities,
 )
 from chainsight.readiness._org import QUESTIONS, TRAINED_TARGET_PCT, Checklist, Question, normalise_answer
-from chainsight.warehouse import Warehouse
-
-
-def readiness(wh: Warehouse, appdb: AppDB, as_of: dt.date | None = None) -> dict[str, Any]:
-    """Data readiness and the organisational checklist together, with an overall 0–100 score (their mean)."""
-    data = data_readiness(wh, as_of)
-    org = Checklist(appdb).report()
-    return {"score": round((data["score"] + org["score"]) / 2), "data": data, "organisation": org}
-
+from chainsight.readiness._overall import readiness
 
 __all__ = [
     "DECISIONS",

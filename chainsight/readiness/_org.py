@@ -10,9 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from chainsight._errors import UserInputError
-from chainsight.appdb import AppDB
-from chainsight.appdb._models import AuditRow, utcnow
-from chainsight.appdb._pipeline_models import ReadinessAnswerRow
+from chainsight.appdb import AppDB, AuditRow, ReadinessAnswerRow, utcnow
 from chainsight.model import Text
 from chainsight.readiness._check import DOMAINS
 

@@ -14,8 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from chainsight._errors import UserInputError
-from chainsight.appdb import AppDB
-from chainsight.appdb import _migrate as migrate
+from chainsight.appdb import AppDB, migrate
 from chainsight.metrics import Scope
 
 PASSWORD = "correct horse battery staple"

@@ -18,10 +18,9 @@ from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from chainsight._errors import UserInputError
-from chainsight.appdb import AppDB
-from chainsight.appdb import _migrate as migrate
-from chainsight.appdb._migrate import AppDBVersionError
+from chainsight.appdb import AppDB, migrate
 from chainsight.appdb._models import Base
+from chainsight.appdb.migrate import AppDBVersionError
 
 HERE = Path(__file__).parent
 PASSWORD = "correct horse battery staple"

@@ -18,8 +18,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from chainsight.appdb import AppDB
-from chainsight.appdb import _migrate as migrate
+from chainsight.appdb import AppDB, migrate
 from chainsight.warehouse import Warehouse
 
 pytestmark = pytest.mark.postgres
@@ -57,7 +56,7 @@ def test_migrations_upgrade_and_downgrade_on_postgres(pg_url: str) -> None:
 def test_servers_starting_together_migrate_once(pg_url: str) -> None:
     """Four processes opening one empty database at once: the advisory lock lets one migrate, all succeed."""
     code = (
-        "import sys; from chainsight.appdb import AppDB, _migrate as m; "
+        "import sys; from chainsight.appdb import AppDB, migrate as m; "
         "db = AppDB(sys.argv[1]); print(m.current_revision(db.engine))"
     )
     procs = [

@@ -13,12 +13,12 @@ from chainsight.analysis.channels._effects import (
     cross_channel_effects,
     promo_weeks,
 )
+from chainsight.analysis.channels._findings import channel_findings
 from chainsight.analysis.channels._geo import Assortment, Reach, assortment_overlap, geographic_reach
 from chainsight.analysis.channels._mix import ChannelMix, channel_mix
 from chainsight.analysis.channels._price import PriceConflicts, price_conflicts
 from chainsight.analysis.channels._relation import Relation, channel_relation
 from chainsight.analysis.channels._text import Finding
-from chainsight.warehouse import Warehouse
 
 __all__ = [
     "VERDICTS",
@@ -38,16 +38,3 @@ __all__ = [
     "price_conflicts",
     "promo_weeks",
 ]
-
-
-def channel_findings(wh: Warehouse) -> list[Finding]:
-    """Every channel finding (price conflicts first, then cannibalisation/halo, relation, mix, assortment,
-    reach), in zh and en with the numbers behind them — what the web app's channel page lists."""
-    out: list[Finding] = []
-    out += price_conflicts(wh).findings
-    out += cross_channel_effects(wh).findings
-    out += channel_relation(wh).findings
-    out += channel_mix(wh).findings
-    out += assortment_overlap(wh).findings
-    out += geographic_reach(wh).findings
-    return out

@@ -1,4 +1,4 @@
-"""Alembic environment of the app database; run through chainsight.appdb._migrate, not alembic.ini."""
+"""Alembic environment of the app database; run through chainsight.appdb.migrate, not alembic.ini."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.pool import NullPool
 
-from chainsight.appdb._migrate import PG_LOCK_KEY, VERSION_TABLE, target_metadata
+from chainsight.appdb.migrate import PG_LOCK_KEY, VERSION_TABLE, target_metadata
 
 config = context.config
 OPTIONS: dict[str, Any] = {
