@@ -34,7 +34,7 @@ import pyarrow as pa
 from duckdb import DuckDBPyConnection
 
 from chainsight._errors import WarehouseError
-from chainsight.model import DERIVED, ENTITIES, Entity, StoredColumn
+from chainsight.model import DERIVED, Entity, StoredColumn
 
 DEFAULT_WAREHOUSE = "chainsight.duckdb"
 ENV_WAREHOUSE = "CHAINSIGHT_WAREHOUSE"
@@ -82,7 +82,7 @@ META_DDL = (
 def renamed_columns(entity: Entity) -> list[tuple[str, str]]:
     """``(old, new)`` for each column of ``entity`` that had another name before (``Column.aliases``):
     a warehouse made by an older version is migrated on open."""
-    return [(old, c.name) for c in entity.columns for old in getattr(c, "aliases", ())]
+    return [(old, c.name) for c in entity.columns for old in c.aliases]
 
 
 def rename_in_rejects(con: DuckDBPyConnection, entity: str, old: str, new: str) -> None:
@@ -116,7 +116,7 @@ class TableShape(Protocol):
     def name(self) -> str: ...
 
     @property
-    def columns(self) -> Sequence[Any]: ...
+    def columns(self) -> Sequence[ColumnShape]: ...
 
 
 Rows: TypeAlias = pa.Table | pl.DataFrame
@@ -563,8 +563,3 @@ def connect(target: str | os.PathLike[str] | None = None, *, read_only: bool = F
         if engine.claims(resolved):
             return engine.open(resolved, read_only)
     raise LookupError(f"no warehouse engine is registered for {resolved!r}")  # a packaging bug
-
-
-def stand_in_entities(present: set[str]) -> list[Entity]:
-    """The canonical entities missing from ``present`` (a warehouse made by an older version)."""
-    return [e for e in ENTITIES.values() if e.name not in present]
