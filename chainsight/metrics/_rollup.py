@@ -45,51 +45,22 @@ import pyarrow as pa
 from chainsight.metrics._expr import names
 from chainsight.metrics._reach import VIEWS, Tables, View
 from chainsight.metrics._spec import Agg, Grain
-from chainsight.model import ColumnType
+from chainsight.model import DERIVED, StoredType
 from chainsight.warehouse import Warehouse
 
 ROLLUP_META = "_cs_rollups"
 ROWS = "_rows"
 
 
-@dataclass(frozen=True, slots=True)
-class _Column:
-    name: str
-    type: ColumnType
-
-
-@dataclass(frozen=True, slots=True)
-class _TableSpec:
-    name: str
-    columns: tuple[_Column, ...]
-
-
-# One row per built rollup: what it was built from, so a query can tell whether it is still exact.
-ROLLUP_META_SPEC = _TableSpec(
-    ROLLUP_META,
-    tuple(
-        _Column(n, t)
-        for n, t in (
-            ("tbl", ColumnType.STRING),
-            ("entity", ColumnType.STRING),
-            ("grain", ColumnType.STRING),
-            ("signature", ColumnType.STRING),
-            ("fingerprint", ColumnType.STRING),
-            ("rows", ColumnType.INTEGER),
-            ("source_rows", ColumnType.INTEGER),
-            ("refreshed_at", ColumnType.TIMESTAMP),
-        )
-    ),
-)
-_META_SCHEMA = pa.schema(
-    [
-        (
-            c.name,
-            {"string": pa.string(), "integer": pa.int64(), "timestamp": pa.timestamp("us")}[c.type.value],
-        )
-        for c in ROLLUP_META_SPEC.columns
-    ]
-)
+# One row per built rollup: what it was built from, so a query can tell whether it is still exact
+# (declared with the other derived tables in chainsight.model).
+ROLLUP_META_SPEC = DERIVED[ROLLUP_META]
+_ARROW = {
+    StoredType.STRING: pa.string(),
+    StoredType.INTEGER: pa.int64(),
+    StoredType.TIMESTAMP: pa.timestamp("us"),
+}
+_META_SCHEMA = pa.schema([(c.name, _ARROW[c.type]) for c in ROLLUP_META_SPEC.columns])
 
 
 @dataclass(frozen=True, slots=True)
