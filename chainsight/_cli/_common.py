@@ -415,24 +415,15 @@ def with_name(names: Mapping[str, str]) -> Callable[[Any], str]:
 
 
 def role_name(code: str | None, lang: str, *, kind: str = "owner") -> str:
-    """A role by its name. Until the one roles vocabulary lands in the model, three sources name them:
-    alert owners (``alerts.OWNER_ROLES``), web users (``appdb.ROLES``) and metric owners (``metrics.OWNERS``)."""
+    """A role by its name, from the one roles vocabulary (``chainsight.model.ROLES``; a former name
+    reads as its current role). ``kind``: ``user`` (a sign-in role), ``owner`` or ``metric`` (a role
+    that owns metrics and alerts); a name not of that kind reads as unknown."""
     if code is None:
         return DASH
-    if kind == "user":
-        from chainsight.appdb import ROLES
+    from chainsight.model import get_role
 
-        pair = ROLES.get(code)
-        if pair is not None:
-            return Text(*pair).get(lang)
-    elif kind == "metric":
-        from chainsight.metrics import OWNERS
-
-        if code in OWNERS:
-            return OWNERS[code].get(lang)
-    else:
-        from chainsight.alerts import OWNER_ROLES
-
-        if code in OWNER_ROLES:
-            return OWNER_ROLES[code].get(lang)
+    try:
+        return get_role(code, kind="sign_in" if kind == "user" else "owner").label.get(lang)
+    except ChainsightError:
+        pass
     return f"未知角色“{code}”" if lang == "zh" else f"unknown role '{code}'"

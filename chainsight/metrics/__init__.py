@@ -24,7 +24,6 @@ from chainsight.metrics._rollup import (
 )
 from chainsight.metrics._scope import Scope
 from chainsight.metrics._spec import (
-    OWNERS,
     Additivity,
     Agg,
     Catalog,
@@ -40,7 +39,6 @@ from chainsight.metrics._spec import (
 __all__ = [
     "DIMENSIONS",
     "EFFECT_LABELS",
-    "OWNERS",
     "PENDING_ENTITIES",
     "PERIOD",
     "ROLLUPS",

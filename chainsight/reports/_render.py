@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from chainsight.metrics import OWNERS, Scope, load_catalog
+from chainsight._errors import DefinitionError
+from chainsight.metrics import Scope, load_catalog
+from chainsight.model import get_role
 from chainsight.present import (
     Text,
     Unit,
@@ -243,15 +245,14 @@ def _charts(data: dict[str, Any], lang: str) -> dict[str, Markup]:
 
 
 def _owner(label_text: dict[str, str] | None, role: str, lang: str) -> str:
-    """An owner role by its name. (Until the one roles vocabulary lands in the model, an alert's owner is
-    named by the alerts catalog — passed in with the alert — and the metrics' worst items' by the metric
-    owners.)"""
+    """An owner role by its name: the label passed in with an alert, else the one roles vocabulary's
+    (``chainsight.model.ROLES``; a former name reads as its current role)."""
     if label_text and label_text.get(lang):
         return label_text[lang]
-    text = OWNERS.get(role)
-    if text is not None:
-        return text.get(lang)
-    return f"未知负责角色“{role}”" if lang == "zh" else f"unknown owner role '{role}'"
+    try:
+        return get_role(role, kind="owner").label.get(lang)
+    except DefinitionError:
+        return f"未知负责角色“{role}”" if lang == "zh" else f"unknown owner role '{role}'"
 
 
 def _exceptions(data: dict[str, Any], lang: str) -> dict[str, Any]:
