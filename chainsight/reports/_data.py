@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chainsight._errors import UserInputError
-from chainsight.metrics import Scope, load_catalog, query
+from chainsight.metrics import Scope, load_catalog, period_end, query
 
 if TYPE_CHECKING:
     from chainsight.appdb import AppDB  # SQLAlchemy: only for the type, never at import time
@@ -46,11 +46,6 @@ def _one(table: Any) -> dict[str, Any]:
     return rows[0] if rows else {}
 
 
-def _month_end(d: dt.date) -> dt.date:
-    # (to become chainsight.metrics.period_end(d, Grain.MONTH) once metrics exports its period arithmetic)
-    return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-
-
 def weekly_data(
     wh: Warehouse, week: str, *, scope: Scope | None = None, appdb: AppDB | None = None, top: int = 10
 ) -> dict[str, Any]:
@@ -81,7 +76,7 @@ def weekly_data(
         month_start - dt.timedelta(days=1),
     )
     prev_mtd = _one(q("net_sales", start=prev_start, end=prev_end))
-    target = _one(q("target_amount", grain="month", start=month_start, end=_month_end(sunday)))
+    target = _one(q("target_amount", grain="month", start=month_start, end=period_end(sunday)))
     snap_from = sunday - dt.timedelta(days=SNAPSHOT_LOOKBACK_DAYS)
     stock_names = "inventory_value,near_expiry_value,near_expiry_share,expired_value"
     stock = _one(q(stock_names, start=snap_from, end=sunday))
@@ -101,7 +96,7 @@ def weekly_data(
 
     net = wk.get("net_sales")
     month_target = target.get("target_amount")
-    days_in_month = _month_end(sunday).day
+    days_in_month = period_end(sunday).day
     kpis = {
         "net_sales": {
             "value": net,
@@ -169,7 +164,7 @@ def weekly_data(
         r["province"]: r["net_sales"]
         for r in q("net_sales", by="province", start=month_start, end=sunday).to_dicts()
     }
-    reg_target = q("target_amount", by="province", start=month_start, end=_month_end(sunday)).to_dicts()
+    reg_target = q("target_amount", by="province", start=month_start, end=period_end(sunday)).to_dicts()
     regions = sorted(
         (
             {
