@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from chainsight._errors import ChainsightError, UserInputError
 from chainsight.appdb import User
 from chainsight.model import ENTITIES
-from chainsight.warehouse import LOAD_HISTORY, Warehouse
+from chainsight.warehouse import Warehouse
 from chainsight.web._auth import CSRF_FIELD, client_ip
 from chainsight.web._deps import CurrentUser, DataUser, Language, Render, Renderer, ServicesDep
 from chainsight.web._i18n import translate
@@ -95,15 +95,10 @@ def _data_page(
 
 def data_tables(wh: Warehouse) -> dict[str, Any]:
     """The newest 200 loads and 500 open rejects, as records."""
-    import ibis
-
-    from chainsight.ingest import list_rejects
-
     cols = ["entity", "files", "rows_read", "rows_loaded", "rows_rejected", "outcome", "finished_at"]
-    history = wh.table(LOAD_HISTORY).order_by(ibis.desc("finished_at")).limit(200).select(*cols)
     return {
-        "history": history.to_pyarrow().to_pylist(),
-        "rejects": list_rejects(wh).slice(0, 500).to_pylist(),
+        "history": wh.load_history(limit=200).select(cols).to_dicts(),
+        "rejects": wh.rejects(limit=500).to_dicts(),
     }
 
 

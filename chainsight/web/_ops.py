@@ -17,7 +17,6 @@ import ibis
 from chainsight._errors import UserInputError
 from chainsight.analysis import ACTION_NAMES, STATES, column_label
 from chainsight.metrics import Scope, Unit
-from chainsight.warehouse import Warehouse
 from chainsight.web._i18n import fmt_month, fmt_value
 from chainsight.web._views import Views, _months_back
 
@@ -300,7 +299,7 @@ class OpsViews:
     def _stored(self, name: str) -> bool:
         """Whether the planning module has written table ``name`` and it holds rows."""
         with self.v.read() as wh:
-            return _has_rows(wh, name)
+            return wh.has_rows(name)
 
     def _planning(self, scope: Scope, lang: str) -> dict[str, Any]:
         from chainsight.planning import FORECASTS_TABLE
@@ -361,7 +360,7 @@ class OpsViews:
         from chainsight.planning import FORECAST_RUNS_TABLE
 
         with self.v.read() as wh:
-            if not _has_rows(wh, FORECAST_RUNS_TABLE):
+            if not wh.has_rows(FORECAST_RUNS_TABLE):
                 return []
             t = wh.table(FORECAST_RUNS_TABLE)
             cols = ["version", "as_of", "level", "bucket", "horizon", "series", "accuracy"]
@@ -402,7 +401,7 @@ class OpsViews:
         from chainsight.planning import PLAN_EXCEPTIONS_TABLE, PLANNED_ORDERS_TABLE
 
         with self.v.read() as wh:
-            if not _has_rows(wh, PLANNED_ORDERS_TABLE):
+            if not wh.has_rows(PLANNED_ORDERS_TABLE):
                 return None
             po = wh.table(PLANNED_ORDERS_TABLE)
             latest = po.order_by([ibis.desc("as_of"), ibis.desc("version")]).limit(1).version
@@ -418,7 +417,7 @@ class OpsViews:
             )
             exceptions: list[dict[str, Any]] = []
             kinds: list[dict[str, Any]] = []
-            if _has_rows(wh, PLAN_EXCEPTIONS_TABLE):
+            if wh.has_rows(PLAN_EXCEPTIONS_TABLE):
                 pe = wh.table(PLAN_EXCEPTIONS_TABLE)
                 pe = pe.filter(pe.version == version)
                 urgency = pe.kind.substitute({k: i for i, k in enumerate(SEVERITY)}, else_=len(SEVERITY))
@@ -475,11 +474,6 @@ def _points(value: Any, suffix: str, *, signed: bool = False) -> str:
     if value is None:
         return "—"
     return f"{float(value):{'+' if signed else ''}.1f}{suffix}"
-
-
-def _has_rows(wh: Warehouse, name: str) -> bool:
-    # the planning tables exist once the planning module has run; an empty one is "not planned yet"
-    return wh.has_table(name) and bool(wh.table(name).limit(1).count().to_pyarrow().as_py())
 
 
 def _exception_kinds() -> dict[str, tuple[str, str]]:

@@ -52,8 +52,8 @@ class SharedConnection:
     Compiling a metric query reads table schemas through the same connection, so every read takes
     the guard, for that query only, never for a whole request. DuckDB lets a process hold a file
     either read-only or read-write, so :meth:`write` closes the serving connection, opens the file
-    for writing, and opens it read-only again afterwards (readers wait for the load meanwhile); an
-    in-memory warehouse is written in place.
+    for writing, and opens it read-only again afterwards (readers wait for the load meanwhile); a
+    warehouse already writable (in memory, or opened for writing) is written in place.
     """
 
     def __init__(self, wh: Warehouse) -> None:
@@ -73,7 +73,7 @@ class SharedConnection:
     def write(self) -> Iterator[Warehouse]:
         with self._guard:
             wh = self._wh
-            if wh.path == ":memory:":
+            if not wh.read_only:  # in memory, or opened for writing: write in place
                 yield wh
                 return
             wh.close()
