@@ -160,6 +160,15 @@ def validate_catalog(entities: dict[str, Entity]) -> None:
                 fail(ent.name, col.name, "只有数值列可以有范围", "only numeric columns may have a range")
             if col.fraction and col.type is not ColumnType.NUMBER:
                 fail(ent.name, col.name, "只有数值列可以是比例", "only number columns may hold a fraction")
+            if col.fraction and not (
+                col.min is not None and col.min >= 0 and col.max is not None and col.max <= 1
+            ):
+                fail(
+                    ent.name,
+                    col.name,
+                    "比例列的范围须在 0 到 1 之内",
+                    "a fraction column needs a range within 0 to 1",
+                )
             if any(a in names or not _SNAKE.match(a) for a in col.aliases):
                 fail(
                     ent.name,

@@ -172,6 +172,23 @@ BAD_SPECS = {
             "products", columns=_replace_column("products", "brand", _col("products", "brand", min=0.0))
         ),
     ),
+    "fraction on text": (
+        "products",
+        "brand",
+        lambda: _with(
+            "products", columns=_replace_column("products", "brand", _col("products", "brand", fraction=True))
+        ),
+    ),
+    "fraction without a 0-1 range": (
+        "promotions",
+        "discount_rate",
+        lambda: _with(
+            "promotions",
+            columns=_replace_column(
+                "promotions", "discount_rate", _col("promotions", "discount_rate", max=100.0)
+            ),
+        ),
+    ),
     "no natural key": ("products", "natural_key", lambda: _with("products", natural_key=())),
     "key on unknown column": ("products", "natural_key", lambda: _with("products", natural_key=("code",))),
     "key column optional": ("products", "natural_key", lambda: _with("products", natural_key=("barcode",))),
@@ -217,6 +234,17 @@ def test_catalog_validation_rejects_a_bad_spec_naming_entity_and_field(case):
     message_en, message_zh = info.value.message("en"), info.value.message("zh")
     assert bad.name in message_en and field in message_en, message_en
     assert bad.name in message_zh and field in message_zh, message_zh
+
+
+def test_columns_holding_a_fraction_are_marked():
+    # the shares 0–1 of the data model (hand list): ingest reads the mark to tell "30" from "30%"
+    marked = {(e.name, c.name) for e in ENTITIES.values() for c in e.columns if c.fraction}
+    assert marked == {
+        ("channels", "min_remaining_life_pct"),
+        ("customers", "min_remaining_life_pct"),
+        ("bom", "scrap_rate"),
+        ("promotions", "discount_rate"),
+    }
 
 
 def test_the_shipped_catalog_validates():
