@@ -21,9 +21,11 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/chainsight demo run --scale $(SCALE) --out demo-data/$(SCALE) --warehouse demo-data/chainsight-$(SCALE).duckdb --pipeline
 
-## Lint, then the default (fast) test suite.
+## Lint, then the default (fast) test suite, then every docstring example of the package (a run of its
+## own: with tests/ in the same run, doctest collection imports the test modules and their conftests).
 test: setup lint
 	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q --doctest-modules chainsight --ignore=chainsight/appdb/migrations
 
 ## Slow and scale tests (run by CI as a separate step).
 test-slow: setup

@@ -120,7 +120,8 @@ def generate(
     company without the planted business problems, ``dirty=False`` one without the planted bad rows.
 
     >>> import tempfile
-    >>> m = generate(tempfile.mkdtemp(), scale="tiny", seed=0)
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     m = generate(out, scale="tiny", seed=0)
     >>> m.files[0].entity
     'regions'
     """

@@ -61,7 +61,8 @@ def run(
     were rejected with the planted reasons.
 
     >>> import tempfile
-    >>> summary = run(tempfile.mkdtemp(), ":memory:", scale="tiny")
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     summary = run(out, ":memory:", scale="tiny")
     >>> summary["rejects"]["match"]
     True
     """
