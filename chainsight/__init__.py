@@ -2,5 +2,5 @@
 
 from chainsight._errors import ChainsightError, DefinitionError, UserInputError
 
-__version__ = "0.1.0"
-__all__ = ["ChainsightError", "DefinitionError", "UserInputError", "__version__"]
+__version__ = "0.1.0"  # an attribute (chainsight.__version__), not a name a star import gives
+__all__ = ["ChainsightError", "DefinitionError", "UserInputError"]

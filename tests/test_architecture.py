@@ -20,9 +20,6 @@ import pytest
 
 import chainsight
 
-# Issue 13 is being landed in parts; each marker goes when its part is on main.
-IN_PROGRESS = pytest.mark.xfail(reason="issue 13 restructuring in progress", strict=False)
-
 ROOT = Path(chainsight.__file__).parent
 
 # Layer of each top-level package (or root module). A package may import only packages on a strictly
@@ -123,7 +120,6 @@ def test_every_package_has_a_layer() -> None:
     assert tops <= set(LAYERS), f"packages without a layer in LAYERS: {sorted(tops - set(LAYERS))}"
 
 
-@IN_PROGRESS
 def test_packages_import_only_lower_layers() -> None:
     bad = sorted(
         f"{i.importer}:{i.line} imports {i.module} ({_top(i.importer)} is layer {LAYERS[_top(i.importer)]}, "
@@ -134,7 +130,6 @@ def test_packages_import_only_lower_layers() -> None:
     assert not bad, "imports that run sideways or back up:\n" + "\n".join(bad)
 
 
-@IN_PROGRESS
 def test_no_import_cycles() -> None:
     graph: dict[str, set[str]] = defaultdict(set)
     for imp in imports():
@@ -164,7 +159,6 @@ def test_no_import_cycles() -> None:
     assert not cycles, "import circles:\n" + "\n".join(" -> ".join(c) for c in cycles)
 
 
-@IN_PROGRESS
 def test_no_private_module_of_another_package_is_imported() -> None:
     bad = []
     for imp in imports():
@@ -190,7 +184,6 @@ def _public_packages() -> list[str]:
     )
 
 
-@IN_PROGRESS
 def test_names_imported_across_packages_are_in_all() -> None:
     bad = []
     for imp in imports():
@@ -209,7 +202,6 @@ def test_names_imported_across_packages_are_in_all() -> None:
     assert not bad, "\n".join(sorted(bad))
 
 
-@IN_PROGRESS
 @pytest.mark.parametrize("package", _public_packages())
 def test_all_is_exactly_the_public_namespace(package: str) -> None:
     mod = importlib.import_module(package)
